@@ -1,0 +1,399 @@
+//! Accounts and sessions: registration, sign-in with throttling, session checks with an
+//! absolute lifetime and an idle timeout, sign-out, and cleanup of what has expired.
+
+mod hasher;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rusqlite::OptionalExtension as _;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+pub use hasher::hash_blocking as hash_password_blocking;
+pub(crate) use hasher::Hasher;
+
+use crate::clock::{duration_millis, to_millis, Clock};
+use crate::domain::{Email, NewPassword, PasswordAttempt, PasswordPolicy, SecretToken, TokenHash};
+use crate::error::{Error, Result};
+use crate::store::{is_unique_violation, Store};
+
+/// Failed sign-ins allowed per email within [`FAILURE_WINDOW`] before further attempts wait.
+pub const MAX_FAILED_LOGINS: usize = 5;
+/// The window over which failed sign-ins are counted.
+pub const FAILURE_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// A session's last-seen time is written at most this often.
+pub const LAST_SEEN_GRANULARITY: Duration = Duration::from_secs(60);
+
+/// An email and a password, as typed.
+#[derive(Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Credentials {
+    /// The account's email address.
+    #[cfg_attr(feature = "openapi", schema(example = "ada@example.com"))]
+    pub email: String,
+    /// The password (never logged, never stored).
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Password))]
+    pub password: SecretString,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("email", &self.email)
+            .field("password", &"[REDACTED]")
+            .finish()
+    }
+}
+
+/// A newly registered account.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct RegisteredUser {
+    /// The account's id.
+    pub user_id: Uuid,
+    /// The normalised email.
+    pub email: String,
+}
+
+/// The signed-in user behind a valid session.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CurrentUser {
+    /// The account's id.
+    pub user_id: Uuid,
+    /// The account's email.
+    pub email: String,
+    /// The email's domain, which decides what is shared with whom.
+    pub domain: String,
+    /// The session this request came with (not sent to clients).
+    #[serde(skip)]
+    pub session_id: i64,
+}
+
+/// A session just created by a sign-in. The token is for its owner only.
+#[derive(Debug)]
+pub struct NewSession {
+    /// The bearer token; only its hash is stored.
+    pub token: SecretToken,
+    /// Who signed in.
+    pub user_id: Uuid,
+    /// The absolute end of the session (it may end earlier when idle).
+    pub expires_at: OffsetDateTime,
+}
+
+/// What a cleanup pass removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CleanupReport {
+    /// Sessions past their lifetime or idle timeout.
+    pub sessions: usize,
+    /// Failed-login records older than the throttling window.
+    pub login_failures: usize,
+}
+
+/// Session lifetimes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SessionPolicy {
+    pub(crate) ttl: Duration,
+    pub(crate) idle_timeout: Duration,
+}
+
+/// Accounts and sessions.
+#[derive(Debug)]
+pub struct AuthService {
+    store: Arc<Store>,
+    clock: Arc<dyn Clock>,
+    hasher: Hasher,
+    passwords: PasswordPolicy,
+    sessions: SessionPolicy,
+}
+
+struct StoredUser {
+    id: String,
+    password_hash: Option<String>,
+}
+
+impl AuthService {
+    pub(crate) fn new(
+        store: Arc<Store>,
+        clock: Arc<dyn Clock>,
+        hasher: Hasher,
+        passwords: PasswordPolicy,
+        sessions: SessionPolicy,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            hasher,
+            passwords,
+            sessions,
+        }
+    }
+
+    /// Creates an account with a password. A taken email is [`Error::EmailTaken`].
+    pub async fn register(&self, credentials: Credentials) -> Result<RegisteredUser> {
+        let email = Email::parse(&credentials.email)?;
+        let password = NewPassword::parse(&credentials.password, self.passwords, &email)?;
+        let taken = {
+            let email = email.as_str().to_owned();
+            self.store
+                .call(move |conn| {
+                    let mut stmt = conn.prepare_cached("SELECT 1 FROM users WHERE email = ?1")?;
+                    Ok(stmt.exists([&email])?)
+                })
+                .await?
+        };
+        if taken {
+            return Err(Error::EmailTaken);
+        }
+        let hash = self.hasher.hash(password.expose_secret()).await?;
+        let user_id = Uuid::new_v4();
+        let now = to_millis(self.clock.now());
+        let address = email.as_str().to_owned();
+        self.store
+            .write(move |tx| {
+                let inserted = tx.execute(
+                    "INSERT INTO users (id, email, password_hash, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?4)",
+                    rusqlite::params![user_id.to_string(), address, hash, now],
+                );
+                match inserted {
+                    Ok(_) => Ok(()),
+                    // Another registration of the same email won the race.
+                    Err(err) if is_unique_violation(&err) => Err(Error::EmailTaken),
+                    Err(err) => Err(err.into()),
+                }
+            })
+            .await?;
+        tracing::info!(%user_id, "account registered");
+        Ok(RegisteredUser {
+            user_id,
+            email: email.as_str().to_owned(),
+        })
+    }
+
+    /// Signs in with a password. Unknown emails and wrong passwords get the same
+    /// [`Error::InvalidCredentials`] after the same work; after [`MAX_FAILED_LOGINS`] failures
+    /// within [`FAILURE_WINDOW`], attempts for that email get [`Error::TooManyAttempts`].
+    pub async fn login(&self, credentials: Credentials) -> Result<NewSession> {
+        let email = Email::parse(&credentials.email)?;
+        let attempt = PasswordAttempt::parse(&credentials.password)?;
+        let now = self.clock.now();
+        let (wait, user) = {
+            let email = email.as_str().to_owned();
+            let now_ms = to_millis(now);
+            self.store
+                .call(move |conn| {
+                    let wait = throttle_wait(conn, &email, now_ms)?;
+                    let user = conn
+                        .prepare_cached("SELECT id, password_hash FROM users WHERE email = ?1")?
+                        .query_row([&email], |row| {
+                            Ok(StoredUser {
+                                id: row.get(0)?,
+                                password_hash: row.get(1)?,
+                            })
+                        })
+                        .optional()?;
+                    Ok((wait, user))
+                })
+                .await?
+        };
+        if let Some(retry_after) = wait {
+            return Err(Error::TooManyAttempts { retry_after });
+        }
+        let stored_hash = user.as_ref().and_then(|u| u.password_hash.clone());
+        let verification = self
+            .hasher
+            .verify(stored_hash, attempt.expose_secret())
+            .await?;
+        let user = match user {
+            Some(user) if verification.matches => user,
+            _ => {
+                let email = email.as_str().to_owned();
+                let now_ms = to_millis(now);
+                self.store
+                    .call(move |conn| {
+                        conn.prepare_cached(
+                            "INSERT INTO login_failures (email, failed_at) VALUES (?1, ?2)",
+                        )?
+                        .execute(rusqlite::params![email, now_ms])?;
+                        Ok(())
+                    })
+                    .await?;
+                return Err(Error::InvalidCredentials);
+            }
+        };
+        let rehashed = if verification.needs_rehash {
+            Some(self.hasher.hash(attempt.expose_secret()).await?)
+        } else {
+            None
+        };
+        let user_id = parse_user_id(&user.id)?;
+        let token = SecretToken::generate()?;
+        let expires_at = now + self.sessions.ttl;
+        let token_hash = token.hash();
+        let email = email.as_str().to_owned();
+        self.store
+            .write(move |tx| {
+                tx.execute("DELETE FROM login_failures WHERE email = ?1", [&email])?;
+                if let Some(hash) = rehashed {
+                    tx.execute(
+                        "UPDATE users SET password_hash = ?1, updated_at = ?2 WHERE id = ?3",
+                        rusqlite::params![hash, to_millis(now), user.id],
+                    )?;
+                    tracing::info!(user_id = %user.id, "password hash upgraded to current parameters");
+                }
+                insert_session(tx, &token_hash, &user.id, now, expires_at)
+            })
+            .await?;
+        tracing::info!(%user_id, "signed in");
+        Ok(NewSession {
+            token,
+            user_id,
+            expires_at,
+        })
+    }
+
+    /// The user behind a session token. An unknown token is [`Error::Unauthenticated`]; one
+    /// past its lifetime or idle timeout is [`Error::SessionExpired`] (and is deleted).
+    pub async fn authenticate(&self, token: &SecretToken) -> Result<CurrentUser> {
+        let token_hash = token.hash();
+        let now = to_millis(self.clock.now());
+        let idle = duration_millis(self.sessions.idle_timeout);
+        let granularity = duration_millis(LAST_SEEN_GRANULARITY);
+        self.store
+            .call(move |conn| {
+                let row = conn
+                    .prepare_cached(
+                        "SELECT s.id, s.user_id, s.expires_at, s.last_seen_at, u.email
+                         FROM sessions s JOIN users u ON u.id = s.user_id
+                         WHERE s.token_hash = ?1",
+                    )?
+                    .query_row([&token_hash.0[..]], |row| {
+                        Ok((
+                            row.get::<_, i64>(0)?,
+                            row.get::<_, String>(1)?,
+                            row.get::<_, i64>(2)?,
+                            row.get::<_, i64>(3)?,
+                            row.get::<_, String>(4)?,
+                        ))
+                    })
+                    .optional()?;
+                let Some((session_id, user_id, expires_at, last_seen_at, email)) = row else {
+                    return Err(Error::Unauthenticated);
+                };
+                if now >= expires_at || now.saturating_sub(last_seen_at) >= idle {
+                    conn.prepare_cached("DELETE FROM sessions WHERE id = ?1")?
+                        .execute([session_id])?;
+                    return Err(Error::SessionExpired);
+                }
+                if now.saturating_sub(last_seen_at) >= granularity {
+                    conn.prepare_cached("UPDATE sessions SET last_seen_at = ?1 WHERE id = ?2")?
+                        .execute([now, session_id])?;
+                }
+                let domain = email.rsplit('@').next().unwrap_or_default().to_owned();
+                Ok(CurrentUser {
+                    user_id: parse_user_id(&user_id)?,
+                    email,
+                    domain,
+                    session_id,
+                })
+            })
+            .await
+    }
+
+    /// Ends the session `user` came with; the user's other sessions go on.
+    pub async fn logout(&self, user: &CurrentUser) -> Result<()> {
+        let session_id = user.session_id;
+        self.store
+            .call(move |conn| {
+                conn.execute("DELETE FROM sessions WHERE id = ?1", [session_id])?;
+                Ok(())
+            })
+            .await
+    }
+
+    /// Ends every session of `user`.
+    pub async fn logout_all(&self, user: &CurrentUser) -> Result<()> {
+        let user_id = user.user_id.to_string();
+        let ended = self
+            .store
+            .call(move |conn| {
+                Ok(conn.execute("DELETE FROM sessions WHERE user_id = ?1", [user_id])?)
+            })
+            .await?;
+        tracing::info!(user_id = %user.user_id, ended, "signed out everywhere");
+        Ok(())
+    }
+
+    /// Deletes expired sessions and stale failed-login records.
+    pub async fn cleanup_expired(&self) -> Result<CleanupReport> {
+        let now = to_millis(self.clock.now());
+        let idle_cutoff = now.saturating_sub(duration_millis(self.sessions.idle_timeout));
+        let failure_cutoff = now.saturating_sub(duration_millis(FAILURE_WINDOW));
+        self.store
+            .write(move |tx| {
+                let sessions = tx.execute(
+                    "DELETE FROM sessions WHERE expires_at <= ?1 OR last_seen_at <= ?2",
+                    [now, idle_cutoff],
+                )?;
+                let login_failures = tx.execute(
+                    "DELETE FROM login_failures WHERE failed_at <= ?1",
+                    [failure_cutoff],
+                )?;
+                Ok(CleanupReport {
+                    sessions,
+                    login_failures,
+                })
+            })
+            .await
+    }
+}
+
+/// How long `email` must wait before another attempt, if it has failed too often.
+fn throttle_wait(conn: &rusqlite::Connection, email: &str, now: i64) -> Result<Option<Duration>> {
+    let window = duration_millis(FAILURE_WINDOW);
+    let recent: Vec<i64> = conn
+        .prepare_cached(
+            "SELECT failed_at FROM login_failures WHERE email = ?1 AND failed_at > ?2
+             ORDER BY failed_at DESC LIMIT ?3",
+        )?
+        .query_map(
+            rusqlite::params![email, now - window, MAX_FAILED_LOGINS as i64],
+            |row| row.get(0),
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    if recent.len() < MAX_FAILED_LOGINS {
+        return Ok(None);
+    }
+    // The window has passed once the oldest of the last MAX_FAILED_LOGINS failures leaves it.
+    let oldest = recent[MAX_FAILED_LOGINS - 1];
+    let wait_ms = (oldest + window - now).max(1000);
+    Ok(Some(Duration::from_millis(wait_ms as u64)))
+}
+
+fn insert_session(
+    tx: &rusqlite::Transaction<'_>,
+    token_hash: &TokenHash,
+    user_id: &str,
+    now: OffsetDateTime,
+    expires_at: OffsetDateTime,
+) -> Result<()> {
+    tx.execute(
+        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at)
+         VALUES (?1, ?2, ?3, ?4, ?3)",
+        rusqlite::params![
+            &token_hash.0[..],
+            user_id,
+            to_millis(now),
+            to_millis(expires_at)
+        ],
+    )?;
+    Ok(())
+}
+
+fn parse_user_id(raw: &str) -> Result<Uuid> {
+    Uuid::parse_str(raw).map_err(Error::internal)
+}

@@ -1,0 +1,382 @@
+//! Settings, layered: command-line flags, then `DOCENT_*` environment variables, then
+//! `docent.toml` in the data dir, then defaults.
+//!
+//! [`SettingsLayer`] is one layer (every field optional); with the `cli` feature it is also
+//! the command line, so flags, variables and `--help` come from this one definition.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+
+/// The identifier under which Docent keeps its data (the same as the desktop app's bundle
+/// identifier, so the desktop app and the server find the same data dir by default).
+pub const APP_IDENTIFIER: &str = "dev.docent.desktop";
+
+/// The settings file looked for in the data dir.
+pub const SETTINGS_FILE: &str = "docent.toml";
+
+/// One layer of settings; unset fields fall through to the next layer.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[cfg_attr(feature = "cli", derive(clap::Args))]
+#[serde(default, deny_unknown_fields)]
+pub struct SettingsLayer {
+    /// Where Docent keeps its database and `docent.toml` [default: the OS's app-data dir]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "DOCENT_DATA_DIR", value_name = "DIR")
+    )]
+    pub data_dir: Option<PathBuf>,
+
+    /// Address the local server listens on [default: 127.0.0.1:8787]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "DOCENT_ADDR", value_name = "HOST:PORT")
+    )]
+    pub addr: Option<SocketAddr>,
+
+    /// The URL people reach this server at, used in emailed links and to accept the
+    /// browser's `Origin` [default: http://<addr>]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "DOCENT_PUBLIC_URL", value_name = "URL")
+    )]
+    pub public_url: Option<String>,
+
+    /// Folder of the built web UI served at `/` [default: ./ui/dist, else next to the
+    /// executable in ../share/docent/ui]
+    #[cfg_attr(feature = "cli", arg(long, env = "DOCENT_UI_DIR", value_name = "DIR"))]
+    pub ui_dir: Option<PathBuf>,
+
+    /// Log filter, e.g. `info` or `docent_server=debug` [default: info]
+    #[cfg_attr(feature = "cli", arg(long, env = "DOCENT_LOG", value_name = "FILTER"))]
+    pub log: Option<String>,
+
+    /// Shortest password accepted for new passwords, in characters (at least 8) [default: 15]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "DOCENT_PASSWORD_MIN_LENGTH", value_name = "CHARS")
+    )]
+    pub password_min_length: Option<usize>,
+
+    /// Absolute lifetime of a session, e.g. `7d`, `12h` [default: 7d]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "DOCENT_SESSION_TTL", value_name = "DURATION")
+    )]
+    pub session_ttl: Option<HumanDuration>,
+
+    /// A session unused for this long ends, e.g. `24h` [default: 24h]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "DOCENT_SESSION_IDLE_TIMEOUT", value_name = "DURATION")
+    )]
+    pub session_idle_timeout: Option<HumanDuration>,
+
+    /// How often expired sessions and tokens are deleted [default: 10m]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "DOCENT_CLEANUP_INTERVAL", value_name = "DURATION")
+    )]
+    pub cleanup_interval: Option<HumanDuration>,
+}
+
+impl SettingsLayer {
+    /// Reads a TOML settings file; a missing file is an empty layer.
+    pub fn from_file(path: &Path) -> Result<Self> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
+            Err(err) => {
+                return Err(Error::Config {
+                    code: "invalid_setting",
+                    message: format!("Docent could not read {}: {err}.", path.display()),
+                })
+            }
+        };
+        let layer: Self = toml::from_str(&text).map_err(|err| Error::Config {
+            code: "invalid_setting",
+            message: format!("{} is not valid: {}", path.display(), err.message()),
+        })?;
+        if layer.data_dir.is_some() {
+            return Err(Error::Config {
+                code: "invalid_setting",
+                message: format!(
+                    "{} cannot set data_dir (it lives in the data dir); use --data-dir or DOCENT_DATA_DIR.",
+                    path.display()
+                ),
+            });
+        }
+        Ok(layer)
+    }
+
+    /// This layer, with unset fields taken from `lower`.
+    pub fn or(self, lower: Self) -> Self {
+        Self {
+            data_dir: self.data_dir.or(lower.data_dir),
+            addr: self.addr.or(lower.addr),
+            public_url: self.public_url.or(lower.public_url),
+            ui_dir: self.ui_dir.or(lower.ui_dir),
+            log: self.log.or(lower.log),
+            password_min_length: self.password_min_length.or(lower.password_min_length),
+            session_ttl: self.session_ttl.or(lower.session_ttl),
+            session_idle_timeout: self.session_idle_timeout.or(lower.session_idle_timeout),
+            cleanup_interval: self.cleanup_interval.or(lower.cleanup_interval),
+        }
+    }
+
+    /// The layer given by `DOCENT_*` environment variables alone (for the desktop app,
+    /// whose command line carries deep links, not settings).
+    #[cfg(feature = "cli")]
+    pub fn from_env() -> Result<Self> {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct EnvOnly {
+            #[command(flatten)]
+            layer: SettingsLayer,
+        }
+        EnvOnly::try_parse_from(["docent"])
+            .map(|parsed| parsed.layer)
+            .map_err(|err| Error::Config {
+                code: "invalid_setting",
+                message: err.to_string(),
+            })
+    }
+}
+
+/// Resolved settings: every value decided.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Where the database and settings file live.
+    pub data_dir: PathBuf,
+    /// Address the local server listens on.
+    pub addr: SocketAddr,
+    /// Public URL of the server, without a trailing slash; `None` means `http://<addr>`.
+    pub public_url: Option<String>,
+    /// Folder of the built web UI, if set.
+    pub ui_dir: Option<PathBuf>,
+    /// Log filter.
+    pub log: String,
+    /// Shortest new password, in characters.
+    pub password_min_length: usize,
+    /// Absolute session lifetime.
+    pub session_ttl: Duration,
+    /// Idle timeout of a session.
+    pub session_idle_timeout: Duration,
+    /// Interval of the cleanup task.
+    pub cleanup_interval: Duration,
+}
+
+impl Settings {
+    /// Defaults for a data dir; what tests and embedders start from.
+    pub fn with_data_dir(data_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            data_dir: data_dir.into(),
+            addr: SocketAddr::from(([127, 0, 0, 1], 8787)),
+            public_url: None,
+            ui_dir: None,
+            log: "info".to_owned(),
+            password_min_length: 15,
+            session_ttl: Duration::from_secs(7 * 24 * 3600),
+            session_idle_timeout: Duration::from_secs(24 * 3600),
+            cleanup_interval: Duration::from_secs(600),
+        }
+    }
+
+    /// Resolves `overrides` (flags and environment) over the data dir's `docent.toml` and the
+    /// defaults.
+    pub fn resolve(overrides: SettingsLayer) -> Result<Self> {
+        let data_dir = match overrides.data_dir.clone() {
+            Some(dir) => dir,
+            None => default_data_dir()?,
+        };
+        let file = SettingsLayer::from_file(&data_dir.join(SETTINGS_FILE))?;
+        let layer = overrides.or(file);
+        let defaults = Self::with_data_dir(data_dir);
+        let password_min_length = layer
+            .password_min_length
+            .unwrap_or(defaults.password_min_length);
+        if !(8..=1024).contains(&password_min_length) {
+            return Err(Error::Config {
+                code: "invalid_setting",
+                message: format!(
+                    "DOCENT_PASSWORD_MIN_LENGTH must be between 8 and 1024; it is {password_min_length}."
+                ),
+            });
+        }
+        let public_url = layer
+            .public_url
+            .map(|url| parse_public_url(&url))
+            .transpose()?;
+        Ok(Self {
+            addr: layer.addr.unwrap_or(defaults.addr),
+            public_url,
+            ui_dir: layer.ui_dir,
+            log: layer.log.unwrap_or(defaults.log),
+            password_min_length,
+            session_ttl: layer.session_ttl.map_or(defaults.session_ttl, |d| d.0),
+            session_idle_timeout: layer
+                .session_idle_timeout
+                .map_or(defaults.session_idle_timeout, |d| d.0),
+            cleanup_interval: layer
+                .cleanup_interval
+                .map_or(defaults.cleanup_interval, |d| d.0),
+            data_dir: defaults.data_dir,
+        })
+    }
+
+    /// The path of the SQLite database.
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.join("docent.sqlite3")
+    }
+}
+
+/// The OS's per-user data dir for Docent (`~/.local/share/dev.docent.desktop` on Linux).
+pub fn default_data_dir() -> Result<PathBuf> {
+    dirs::data_dir()
+        .map(|dir| dir.join(APP_IDENTIFIER))
+        .ok_or_else(|| Error::Config {
+            code: "invalid_setting",
+            message: "The OS has no app-data dir for this user; set DOCENT_DATA_DIR.".to_owned(),
+        })
+}
+
+fn parse_public_url(raw: &str) -> Result<String> {
+    let url = raw.trim().trim_end_matches('/');
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => {
+            Ok(url.to_owned())
+        }
+        _ => Err(Error::Config {
+            code: "invalid_setting",
+            message: format!(
+                "DOCENT_PUBLIC_URL must be an http:// or https:// URL such as https://docent.example.com; it is {raw:?}."
+            ),
+        }),
+    }
+}
+
+/// A duration written for people: `7d`, `24h`, `15m`, `90s`, or a bare number of seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HumanDuration(pub Duration);
+
+impl FromStr for HumanDuration {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        let raw = raw.trim();
+        let parsed = match raw.parse::<u64>() {
+            Ok(secs) => Duration::from_secs(secs),
+            Err(_) => humantime::parse_duration(raw).map_err(|err| {
+                format!("{raw:?} is not a duration ({err}); write it like 7d, 24h, 15m or 90s")
+            })?,
+        };
+        if parsed.is_zero() {
+            return Err(format!("{raw:?} is zero; a duration must be positive"));
+        }
+        Ok(Self(parsed))
+    }
+}
+
+impl fmt::Display for HumanDuration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", humantime::format_duration(self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for HumanDuration {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Seconds(u64),
+            Text(String),
+        }
+        match Raw::deserialize(deserializer)? {
+            Raw::Seconds(secs) => secs.to_string().parse(),
+            Raw::Text(text) => text.parse(),
+        }
+        .map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_like_people_write_them() {
+        assert_eq!(
+            "7d".parse::<HumanDuration>().unwrap().0,
+            Duration::from_secs(604_800)
+        );
+        assert_eq!(
+            "24h".parse::<HumanDuration>().unwrap().0,
+            Duration::from_secs(86_400)
+        );
+        assert_eq!(
+            "90".parse::<HumanDuration>().unwrap().0,
+            Duration::from_secs(90)
+        );
+        assert!("soon".parse::<HumanDuration>().unwrap_err().contains("7d"));
+        assert!("0s".parse::<HumanDuration>().is_err());
+    }
+
+    #[test]
+    fn upper_layers_win_and_the_file_fills_gaps() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(SETTINGS_FILE),
+            "session_ttl = \"2d\"\npassword_min_length = 20\naddr = \"127.0.0.1:9000\"\n",
+        )
+        .unwrap();
+        let flags = SettingsLayer {
+            data_dir: Some(dir.path().to_owned()),
+            password_min_length: Some(16),
+            ..SettingsLayer::default()
+        };
+        let settings = Settings::resolve(flags).unwrap();
+        assert_eq!(settings.password_min_length, 16, "flag beats file");
+        assert_eq!(
+            settings.session_ttl,
+            Duration::from_secs(2 * 86_400),
+            "file beats default"
+        );
+        assert_eq!(settings.addr.port(), 9000);
+        assert_eq!(
+            settings.session_idle_timeout,
+            Duration::from_secs(86_400),
+            "default"
+        );
+    }
+
+    #[test]
+    fn a_bad_file_says_which_file_and_what() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(SETTINGS_FILE), "sesion_ttl = \"2d\"\n").unwrap();
+        let err = Settings::resolve(SettingsLayer {
+            data_dir: Some(dir.path().to_owned()),
+            ..SettingsLayer::default()
+        })
+        .unwrap_err();
+        assert_eq!(err.code(), "invalid_setting");
+        assert!(err.to_string().contains("sesion_ttl"), "{err}");
+    }
+
+    #[test]
+    fn public_urls_must_be_http() {
+        assert_eq!(
+            parse_public_url("https://d.example.com/").unwrap(),
+            "https://d.example.com"
+        );
+        assert!(parse_public_url("ftp://d.example.com").is_err());
+    }
+}

@@ -1,0 +1,119 @@
+//! Docent's core: every rule of the product lives here, behind a small public surface that
+//! the desktop shell and the local server both call. It knows nothing of Tauri or HTTP.
+//!
+//! Start with [`Docent::open`]; the areas hang off it ([`Docent::auth`]).
+
+#![deny(missing_docs)]
+
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod error;
+mod store;
+
+use std::sync::Arc;
+
+pub use auth::{AuthService, CleanupReport, Credentials, CurrentUser, NewSession, RegisteredUser};
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use config::{Settings, SettingsLayer};
+pub use domain::SecretToken;
+pub use error::{Error, ErrorBody, ErrorKind, Result};
+
+use crate::auth::{Hasher, SessionPolicy};
+use crate::domain::PasswordPolicy;
+use crate::store::Store;
+
+/// A running Docent core over one data dir. Cheap to clone; clones share everything.
+#[derive(Clone, Debug)]
+pub struct Docent {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    settings: Settings,
+    store: Arc<Store>,
+    auth: AuthService,
+}
+
+impl Docent {
+    /// Opens the data dir (creating the database and applying migrations) on the system clock.
+    pub async fn open(settings: Settings) -> Result<Self> {
+        Self::open_with_clock(settings, Arc::new(SystemClock)).await
+    }
+
+    /// Opens the data dir with a given clock (tests move a [`ManualClock`]).
+    pub async fn open_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Result<Self> {
+        let store = Arc::new(Store::open(&settings.database_path()).await?);
+        let hasher = Hasher::start().await?;
+        let auth = AuthService::new(
+            store.clone(),
+            clock,
+            hasher,
+            PasswordPolicy {
+                min_length: settings.password_min_length,
+            },
+            SessionPolicy {
+                ttl: settings.session_ttl,
+                idle_timeout: settings.session_idle_timeout,
+            },
+        );
+        tracing::info!(database = %store.path().display(), "data dir open");
+        Ok(Self {
+            inner: Arc::new(Inner {
+                settings,
+                store,
+                auth,
+            }),
+        })
+    }
+
+    /// The settings this core runs with.
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    /// Accounts and sessions.
+    pub fn auth(&self) -> &AuthService {
+        &self.inner.auth
+    }
+
+    /// Deletes whatever has expired (sessions, tokens, throttling records).
+    pub async fn cleanup_expired(&self) -> Result<CleanupReport> {
+        self.inner.auth.cleanup_expired().await
+    }
+
+    /// Runs [`Docent::cleanup_expired`] every `settings.cleanup_interval` until the returned
+    /// task is aborted or the runtime stops.
+    pub fn spawn_cleanup(&self) -> tokio::task::JoinHandle<()> {
+        let docent = self.clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(docent.settings().cleanup_interval);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                match docent.cleanup_expired().await {
+                    Ok(report) if report != CleanupReport::default() => {
+                        tracing::info!(?report, "expired records deleted");
+                    }
+                    Ok(_) => {}
+                    Err(err) => tracing::error!(error = ?err, "cleanup failed"),
+                }
+            }
+        })
+    }
+
+    /// Checks that the database answers.
+    pub async fn check_health(&self) -> Result<()> {
+        self.inner
+            .store
+            .call(|conn| Ok(conn.query_row("SELECT 1", [], |_| Ok(()))?))
+            .await
+    }
+
+    /// The SQLite file this core writes.
+    pub fn database_path(&self) -> &std::path::Path {
+        self.inner.store.path()
+    }
+}

@@ -1,0 +1,228 @@
+//! The SQLite store: one file in the data dir, WAL, foreign keys on, a busy timeout,
+//! versioned migrations applied at open, created with mode 0600.
+//!
+//! SQLite calls block, so they run on Tokio's blocking pool through [`Store::call`], each
+//! on a connection taken from a small pool (WAL lets readers run beside the one writer).
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use tokio::sync::Semaphore;
+
+use crate::error::{Error, Result};
+
+/// Migrations in order; the database's `user_version` is how many have been applied.
+const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_accounts.sql")];
+
+/// How long a connection waits for another writer before giving up.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Connections kept open; more would not help on a small machine, fewer would serialise reads.
+const POOL_SIZE: usize = 8;
+
+/// A pool of connections to one SQLite file.
+#[derive(Debug)]
+pub(crate) struct Store {
+    path: PathBuf,
+    idle: Mutex<Vec<Connection>>,
+    permits: Semaphore,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and applies pending migrations.
+    pub(crate) async fn open(path: &Path) -> Result<Self> {
+        let path = path.to_owned();
+        let first = tokio::task::spawn_blocking({
+            let path = path.clone();
+            move || -> Result<Connection> {
+                create_private_file(&path)?;
+                let mut conn = connect(&path)?;
+                migrate(&mut conn)?;
+                Ok(conn)
+            }
+        })
+        .await
+        .map_err(Error::internal)??;
+        Ok(Self {
+            path,
+            idle: Mutex::new(vec![first]),
+            permits: Semaphore::new(POOL_SIZE),
+        })
+    }
+
+    /// Runs `work` with a connection, off the async runtime.
+    pub(crate) async fn call<T, F>(&self, work: F) -> Result<T>
+    where
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let _permit = self.permits.acquire().await.map_err(Error::internal)?;
+        let pooled = self.idle.lock().expect("pool lock").pop();
+        let path = self.path.clone();
+        let (conn, result) = tokio::task::spawn_blocking(move || {
+            let mut conn = match pooled {
+                Some(conn) => conn,
+                None => match connect(&path) {
+                    Ok(conn) => conn,
+                    Err(err) => return (None, Err(err)),
+                },
+            };
+            let result = work(&mut conn);
+            (Some(conn), result)
+        })
+        .await
+        .map_err(Error::internal)?;
+        if let Some(conn) = conn {
+            self.idle.lock().expect("pool lock").push(conn);
+        }
+        result
+    }
+
+    /// Runs `work` inside one write transaction (`BEGIN IMMEDIATE`, so it never has to
+    /// upgrade a read lock and fail), committing when it returns `Ok`.
+    pub(crate) async fn write<T, F>(&self, work: F) -> Result<T>
+    where
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.call(move |conn| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let value = work(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        })
+        .await
+    }
+
+    /// Where the database file is.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// Creates the file (and its folder) readable by its owner only, before SQLite opens it;
+/// SQLite gives the `-wal` and `-shm` files the same mode.
+fn create_private_file(path: &Path) -> Result<()> {
+    if let Some(dir) = path.parent() {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+            .create(dir)
+            .with_context(|| format!("creating the data dir {}", dir.display()))
+            .map_err(Error::Internal)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(path)
+        .with_context(|| format!("creating the database {}", path.display()))
+        .map_err(Error::Internal)?;
+    Ok(())
+}
+
+fn connect(path: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+            | OpenFlags::SQLITE_OPEN_URI,
+    )
+    .with_context(|| format!("opening the database {}", path.display()))
+    .map_err(Error::Internal)?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.set_prepared_statement_cache_capacity(64);
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> Result<()> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let applied: usize = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    if applied > MIGRATIONS.len() {
+        return Err(Error::Config {
+            code: "database_too_new",
+            message: format!(
+                "The database was written by a newer version of Docent (schema {applied}, this version knows {}). Update Docent.",
+                MIGRATIONS.len()
+            ),
+        });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+        tx.execute_batch(sql)
+            .with_context(|| format!("applying migration {}", index + 1))
+            .map_err(Error::Internal)?;
+        tx.pragma_update(None, "user_version", index + 1)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Whether a SQLite error is a UNIQUE constraint violation.
+pub(crate) fn is_unique_violation(err: &rusqlite::Error) -> bool {
+    matches!(
+        err,
+        rusqlite::Error::SqliteFailure(e, _)
+            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn opens_private_wal_database_with_foreign_keys_and_all_migrations() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested").join("docent.sqlite3");
+        let store = Store::open(&path).await.unwrap();
+        let (mode, fk, version): (String, i64, usize) = store
+            .call(|conn| {
+                Ok((
+                    conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?,
+                    conn.pragma_query_value(None, "foreign_keys", |r| r.get(0))?,
+                    conn.pragma_query_value(None, "user_version", |r| r.get(0))?,
+                ))
+            })
+            .await
+            .unwrap();
+        assert_eq!(mode, "wal");
+        assert_eq!(fk, 1);
+        assert_eq!(version, MIGRATIONS.len());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+            let dir_mode = std::fs::metadata(path.parent().unwrap())
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(dir_mode & 0o777, 0o700);
+        }
+        drop(store);
+        // Opening again applies nothing twice.
+        Store::open(&path).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn refuses_a_database_from_a_newer_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("docent.sqlite3");
+        {
+            let conn = Connection::open(&path).unwrap();
+            conn.pragma_update(None, "user_version", 999).unwrap();
+        }
+        let err = Store::open(&path).await.unwrap_err();
+        assert_eq!(err.code(), "database_too_new");
+    }
+}

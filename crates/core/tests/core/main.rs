@@ -1,0 +1,1 @@
+//! Core integration tests: a real SQLite file in a temp dir, the movable clock.

@@ -1,0 +1,148 @@
+//! The server's one error type: core errors, and the few failures that only HTTP has
+//! (malformed JSON, oversized bodies, refused hosts and origins, unknown routes), all
+//! answered as `{"error": {"code", "message"}}` with the matching status.
+
+use axum::extract::rejection::JsonRejection;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use docent_core::{ErrorBody, ErrorKind};
+use serde::Serialize;
+
+/// The JSON envelope of every error response.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorResponse {
+    /// What went wrong.
+    pub error: ErrorBody,
+}
+
+/// An error on its way to becoming a response.
+#[derive(Debug)]
+pub enum ApiError {
+    /// A rule of the product said no.
+    Core(docent_core::Error),
+    /// HTTP itself said no.
+    Http {
+        /// Response status.
+        status: StatusCode,
+        /// Stable snake_case code.
+        code: &'static str,
+        /// A sentence for people.
+        message: String,
+    },
+}
+
+impl ApiError {
+    /// An HTTP-level refusal.
+    pub fn http(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self::Http {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// No route answers this path.
+    pub fn no_route() -> Self {
+        Self::http(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "There is nothing at this address.",
+        )
+    }
+}
+
+impl From<docent_core::Error> for ApiError {
+    fn from(err: docent_core::Error) -> Self {
+        Self::Core(err)
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection {
+            JsonRejection::JsonDataError(err) => Self::http(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_body",
+                format!("The request body has the wrong shape: {}.", err.body_text()),
+            ),
+            JsonRejection::JsonSyntaxError(_) => Self::http(
+                StatusCode::BAD_REQUEST,
+                "malformed_json",
+                "The request body is not valid JSON.",
+            ),
+            JsonRejection::MissingJsonContentType(_) => Self::http(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Send the request body as JSON with Content-Type: application/json.",
+            ),
+            JsonRejection::BytesRejection(err) if err.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                payload_too_large()
+            }
+            other => Self::http(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                format!("The request body could not be read: {}.", other.body_text()),
+            ),
+        }
+    }
+}
+
+/// The answer for bodies over the limit.
+pub fn payload_too_large() -> ApiError {
+    ApiError::http(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        "The request body is too large.",
+    )
+}
+
+fn status_of(kind: ErrorKind) -> StatusCode {
+    match kind {
+        ErrorKind::BadRequest => StatusCode::BAD_REQUEST,
+        ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
+        ErrorKind::Forbidden => StatusCode::FORBIDDEN,
+        ErrorKind::NotFound => StatusCode::NOT_FOUND,
+        ErrorKind::Conflict => StatusCode::CONFLICT,
+        ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorKind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
+        ErrorKind::BadGateway => StatusCode::BAD_GATEWAY,
+        ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorKind::GatewayTimeout => StatusCode::GATEWAY_TIMEOUT,
+        ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, body, retry_after) = match self {
+            Self::Core(err) => {
+                if let docent_core::Error::Internal(source) = &err {
+                    tracing::error!(error = ?source, "internal error");
+                }
+                (status_of(err.kind()), err.body(), err.retry_after())
+            }
+            Self::Http {
+                status,
+                code,
+                message,
+            } => (
+                status,
+                ErrorBody {
+                    code: code.to_owned(),
+                    message,
+                },
+                None,
+            ),
+        };
+        let mut response = (status, Json(ErrorResponse { error: body })).into_response();
+        if let Some(wait) = retry_after {
+            let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs.max(1)));
+        }
+        response
+    }
+}

@@ -1,0 +1,112 @@
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use axum_extra::extract::CookieJar;
+use docent_core::{Credentials, CurrentUser, RegisteredUser};
+use serde::Serialize;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::error::{ApiError, ErrorResponse};
+use crate::extract::{ApiJson, Authenticated, SESSION_COOKIE};
+use crate::AppState;
+
+/// A new session.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LoginResponse {
+    /// Bearer token for `Authorization: Bearer`; browsers get it as a cookie too.
+    pub session_token: String,
+    /// Who signed in.
+    pub user_id: Uuid,
+    /// When the session ends at the latest (it ends sooner when idle).
+    #[serde(with = "time::serde::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
+    pub expires_at: OffsetDateTime,
+}
+
+/// Creates an account with an email and a password.
+#[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = Credentials,
+    responses(
+        (status = 201, body = RegisteredUser),
+        (status = 409, description = "email_taken", body = ErrorResponse),
+        (status = 422, description = "invalid_email, password_too_short, password_too_common, password_contains_email, password_too_guessable, password_too_long", body = ErrorResponse),
+    ))]
+pub async fn register(
+    State(state): State<AppState>,
+    ApiJson(credentials): ApiJson<Credentials>,
+) -> Result<(StatusCode, Json<RegisteredUser>), ApiError> {
+    let user = state.docent.auth().register(credentials).await?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+/// Signs in with an email and a password.
+#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = Credentials,
+    responses(
+        (status = 200, body = LoginResponse, description = "Also sets the session_id cookie."),
+        (status = 401, description = "invalid_credentials", body = ErrorResponse),
+        (status = 429, description = "too_many_attempts, with Retry-After", body = ErrorResponse),
+    ))]
+pub async fn login(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    ApiJson(credentials): ApiJson<Credentials>,
+) -> Result<(CookieJar, Json<LoginResponse>), ApiError> {
+    let session = state.docent.auth().login(credentials).await?;
+    let max_age = session.expires_at - OffsetDateTime::now_utc();
+    let cookie = Cookie::build((SESSION_COOKIE, session.token.expose_secret().to_owned()))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.web.secure_cookies)
+        .path("/")
+        .max_age(max_age.max(time::Duration::ZERO));
+    Ok((
+        jar.add(cookie),
+        Json(LoginResponse {
+            session_token: session.token.expose_secret().to_owned(),
+            user_id: session.user_id,
+            expires_at: session.expires_at,
+        }),
+    ))
+}
+
+/// Ends this session.
+#[utoipa::path(post, path = "/auth/logout", tag = "auth",
+    responses((status = 204), (status = 401, body = ErrorResponse)),
+    security(("bearer" = []), ("cookie" = [])))]
+pub async fn logout(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Authenticated(user): Authenticated,
+) -> Result<(StatusCode, CookieJar), ApiError> {
+    state.docent.auth().logout(&user).await?;
+    Ok((StatusCode::NO_CONTENT, forget_session(jar)))
+}
+
+/// Ends every session of the signed-in user.
+#[utoipa::path(post, path = "/auth/logout-all", tag = "auth",
+    responses((status = 204), (status = 401, body = ErrorResponse)),
+    security(("bearer" = []), ("cookie" = [])))]
+pub async fn logout_all(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Authenticated(user): Authenticated,
+) -> Result<(StatusCode, CookieJar), ApiError> {
+    state.docent.auth().logout_all(&user).await?;
+    Ok((StatusCode::NO_CONTENT, forget_session(jar)))
+}
+
+/// Who the session belongs to.
+#[utoipa::path(get, path = "/auth/validate", tag = "auth",
+    responses(
+        (status = 200, body = CurrentUser),
+        (status = 401, description = "unauthenticated, session_expired", body = ErrorResponse),
+    ),
+    security(("bearer" = []), ("cookie" = [])))]
+pub async fn validate(Authenticated(user): Authenticated) -> Json<CurrentUser> {
+    Json(user)
+}
+
+fn forget_session(jar: CookieJar) -> CookieJar {
+    jar.remove(Cookie::build(SESSION_COOKIE).path("/"))
+}

@@ -1,0 +1,294 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  ApiError,
+  chooseApi,
+  createHttpApi,
+  describeError,
+  httpApi,
+  NETWORK_ERROR,
+  parseRetryAfter,
+  toApiError,
+} from './api';
+
+/** Replaces globalThis.fetch with a mock that answers `responses` in order. */
+function stubFetch(...responses: Array<Response | Error>) {
+  const fetchMock = vi.fn<typeof fetch>();
+  for (const response of responses) {
+    if (response instanceof Error) fetchMock.mockRejectedValueOnce(response);
+    else fetchMock.mockResolvedValueOnce(response);
+  }
+  vi.stubGlobal('fetch', fetchMock);
+  return fetchMock;
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { 'Content-Type': 'application/json', ...headers },
+  });
+}
+
+function envelope(status: number, code: string, message: string, headers: Record<string, string> = {}) {
+  return json(status, { error: { code, message } }, headers);
+}
+
+/** The `[url, init]` of the n-th fetch call. */
+function call(fetchMock: ReturnType<typeof stubFetch>, n = 0): [string, RequestInit] {
+  const args = fetchMock.mock.calls[n];
+  if (!args) throw new Error(`fetch was not called ${n + 1} time(s)`);
+  return [String(args[0]), args[1] ?? {}];
+}
+
+async function rejection(promise: Promise<unknown>): Promise<ApiError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(ApiError);
+    return error as ApiError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+const credentials = { email: 'ada@example.com', password: 'correct horse battery staple' };
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('request shape', () => {
+  it('register posts JSON to /auth/register with same-origin credentials', async () => {
+    const fetchMock = stubFetch(json(201, { user_id: 'u1', email: 'ada@example.com' }));
+    await httpApi.register(credentials);
+
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    const [url, init] = call(fetchMock);
+    expect(url).toBe('/auth/register');
+    expect(init.method).toBe('POST');
+    expect(init.credentials).toBe('same-origin');
+    expect(init.headers).toMatchObject({ 'Content-Type': 'application/json', Accept: 'application/json' });
+    expect(JSON.parse(String(init.body))).toEqual(credentials);
+  });
+
+  it('login posts JSON to /auth/login', async () => {
+    const fetchMock = stubFetch(
+      json(200, { session_token: 'secret', user_id: 'u1', expires_at: '2030-01-01T00:00:00Z' }),
+    );
+    await httpApi.login(credentials);
+
+    const [url, init] = call(fetchMock);
+    expect(url).toBe('/auth/login');
+    expect(init.method).toBe('POST');
+    expect(init.credentials).toBe('same-origin');
+    expect(init.headers).toMatchObject({ 'Content-Type': 'application/json' });
+    expect(JSON.parse(String(init.body))).toEqual(credentials);
+  });
+
+  it('logout and logout-all are bodiless POSTs', async () => {
+    const fetchMock = stubFetch(new Response(null, { status: 204 }), new Response(null, { status: 204 }));
+    await expect(httpApi.logout()).resolves.toBeUndefined();
+    await expect(httpApi.logoutAll()).resolves.toBeUndefined();
+
+    const [logoutUrl, logoutInit] = call(fetchMock, 0);
+    expect(logoutUrl).toBe('/auth/logout');
+    expect(logoutInit.method).toBe('POST');
+    expect(logoutInit.credentials).toBe('same-origin');
+    expect(logoutInit.body).toBeUndefined();
+
+    const [allUrl, allInit] = call(fetchMock, 1);
+    expect(allUrl).toBe('/auth/logout-all');
+    expect(allInit.method).toBe('POST');
+    expect(allInit.credentials).toBe('same-origin');
+  });
+
+  it('currentUser is a GET to /auth/validate', async () => {
+    const fetchMock = stubFetch(json(200, { user_id: 'u1', email: 'ada@example.com', domain: 'example.com' }));
+    await httpApi.currentUser();
+
+    const [url, init] = call(fetchMock);
+    expect(url).toBe('/auth/validate');
+    expect(init.method).toBe('GET');
+    expect(init.credentials).toBe('same-origin');
+    expect(init.body).toBeUndefined();
+  });
+
+  it('prefixes paths with baseUrl when given one', async () => {
+    const fetchMock = stubFetch(new Response(null, { status: 204 }));
+    await createHttpApi({ baseUrl: 'http://127.0.0.1:8787' }).logout();
+    expect(call(fetchMock)[0]).toBe('http://127.0.0.1:8787/auth/logout');
+  });
+});
+
+describe('success parsing', () => {
+  it('register returns the new user', async () => {
+    stubFetch(json(201, { user_id: 'u1', email: 'ada@example.com' }));
+    await expect(httpApi.register(credentials)).resolves.toEqual({ userId: 'u1', email: 'ada@example.com' });
+  });
+
+  it('login returns the user id and expiry, never the session token', async () => {
+    stubFetch(json(200, { session_token: 'secret', user_id: 'u1', expires_at: '2030-01-01T00:00:00Z' }));
+    const result = await httpApi.login(credentials);
+    expect(result).toEqual({ userId: 'u1', expiresAt: '2030-01-01T00:00:00Z' });
+    expect(JSON.stringify(result)).not.toContain('secret');
+  });
+
+  it('accepts numeric user ids', async () => {
+    stubFetch(json(201, { user_id: 42, email: 'ada@example.com' }));
+    await expect(httpApi.register(credentials)).resolves.toEqual({ userId: '42', email: 'ada@example.com' });
+  });
+
+  it('currentUser returns the user, or null on 401', async () => {
+    stubFetch(
+      json(200, { user_id: 'u1', email: 'ada@example.com', domain: 'example.com' }),
+      envelope(401, 'unauthenticated', 'Please sign in.'),
+    );
+    await expect(httpApi.currentUser()).resolves.toEqual({
+      userId: 'u1',
+      email: 'ada@example.com',
+      domain: 'example.com',
+    });
+    await expect(httpApi.currentUser()).resolves.toBeNull();
+  });
+
+  it('currentUser accepts a null domain', async () => {
+    stubFetch(json(200, { user_id: 'u1', email: 'ada@example.com', domain: null }));
+    await expect(httpApi.currentUser()).resolves.toMatchObject({ domain: null });
+  });
+
+  it('a success body that is not the expected JSON is an invalid_response error', async () => {
+    stubFetch(new Response('<html>hello</html>', { status: 200 }), json(200, { email: 'x' }));
+    expect(await rejection(httpApi.login(credentials))).toMatchObject({ status: 200, code: 'invalid_response' });
+    expect(await rejection(httpApi.login(credentials))).toMatchObject({ status: 200, code: 'invalid_response' });
+  });
+});
+
+describe('error envelope', () => {
+  it('turns {"error": {code, message}} into an ApiError', async () => {
+    stubFetch(envelope(409, 'email_taken', 'An account with this email already exists.'));
+    const error = await rejection(httpApi.register(credentials));
+    expect(error.status).toBe(409);
+    expect(error.code).toBe('email_taken');
+    expect(error.message).toBe('An account with this email already exists.');
+    expect(error.retryAfter).toBeUndefined();
+  });
+
+  it.each([400, 401, 403, 413, 422, 500, 503])('keeps the server sentence for HTTP %i', async (status) => {
+    stubFetch(envelope(status, 'some_code', 'The server says why.'));
+    const error = await rejection(httpApi.login(credentials));
+    expect(error).toMatchObject({ status, code: 'some_code', message: 'The server says why.' });
+  });
+
+  it('a 401 from an action is an error (only currentUser maps it to null)', async () => {
+    stubFetch(envelope(401, 'invalid_credentials', 'The email or password is wrong.'));
+    expect(await rejection(httpApi.login(credentials))).toMatchObject({
+      status: 401,
+      code: 'invalid_credentials',
+    });
+  });
+
+  it('a non-JSON error body still gives a readable sentence', async () => {
+    stubFetch(new Response('Bad Gateway', { status: 502, headers: { 'Content-Type': 'text/plain' } }));
+    const error = await rejection(httpApi.login(credentials));
+    expect(error.status).toBe(502);
+    expect(error.code).toBe('server_error');
+    expect(error.message).toMatch(/^Docent's server .*\(HTTP 502\)/);
+  });
+
+  it('JSON without the envelope, or an empty body, falls back per status', async () => {
+    stubFetch(json(400, { detail: 'nope' }), new Response('', { status: 403 }), new Response('', { status: 418 }));
+    expect(await rejection(httpApi.register(credentials))).toMatchObject({ status: 400, code: 'http_error' });
+    expect(await rejection(httpApi.logout())).toMatchObject({ status: 403, code: 'forbidden' });
+    const teapot = await rejection(httpApi.logout());
+    expect(teapot.message).toContain('HTTP 418');
+  });
+
+  it('an envelope with an empty message falls back to a sentence', async () => {
+    stubFetch(json(422, { error: { code: 'weak_password', message: '' } }));
+    const error = await rejection(httpApi.register(credentials));
+    expect(error.code).toBe('weak_password');
+    expect(error.message.length).toBeGreaterThan(10);
+  });
+
+  it('currentUser rethrows errors other than 401', async () => {
+    stubFetch(envelope(500, 'internal', 'Something broke.'));
+    expect(await rejection(httpApi.currentUser())).toMatchObject({ status: 500, code: 'internal' });
+  });
+});
+
+describe('network failures', () => {
+  it('a rejected fetch becomes network_error with a readable sentence', async () => {
+    stubFetch(new TypeError('Failed to fetch'));
+    const error = await rejection(httpApi.login(credentials));
+    expect(error.status).toBe(0);
+    expect(error.code).toBe(NETWORK_ERROR);
+    expect(error.message).toMatch(/^Docent's server cannot be reached/);
+  });
+
+  it('currentUser reports a network failure instead of "signed out"', async () => {
+    stubFetch(new TypeError('Failed to fetch'));
+    expect(await rejection(httpApi.currentUser())).toMatchObject({ code: NETWORK_ERROR });
+  });
+
+  it('gives up after the timeout', async () => {
+    vi.useFakeTimers();
+    const fetchMock = vi.fn<typeof fetch>(
+      (_url, init) =>
+        new Promise<Response>((_resolve, reject) => {
+          init?.signal?.addEventListener('abort', () => reject(new DOMException('aborted', 'AbortError')));
+        }),
+    );
+    vi.stubGlobal('fetch', fetchMock);
+    const pending = rejection(createHttpApi({ timeoutMs: 1000 }).currentUser());
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(await pending).toMatchObject({ status: 0, code: 'timeout' });
+  });
+});
+
+describe('429 and Retry-After', () => {
+  it('carries retryAfter in seconds', async () => {
+    stubFetch(envelope(429, 'rate_limited', 'Too many sign-in attempts.', { 'Retry-After': '30' }));
+    const error = await rejection(httpApi.login(credentials));
+    expect(error).toMatchObject({ status: 429, code: 'rate_limited', retryAfter: 30 });
+    expect(describeError(error)).toBe('Too many sign-in attempts. You can try again in 30 seconds.');
+  });
+
+  it('works with a non-JSON 429 too', async () => {
+    stubFetch(new Response('slow down', { status: 429, headers: { 'Retry-After': '5' } }));
+    const error = await rejection(httpApi.login(credentials));
+    expect(error).toMatchObject({ status: 429, code: 'rate_limited', retryAfter: 5 });
+  });
+
+  it('parses seconds and HTTP dates, ignores junk', () => {
+    const now = Date.parse('2030-01-01T00:00:00Z');
+    expect(parseRetryAfter('120', now)).toBe(120);
+    expect(parseRetryAfter(' 0 ', now)).toBe(0);
+    expect(parseRetryAfter('Tue, 01 Jan 2030 00:01:30 GMT', now)).toBe(90);
+    expect(parseRetryAfter('Mon, 31 Dec 2029 00:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter(null, now)).toBeUndefined();
+    expect(parseRetryAfter('', now)).toBeUndefined();
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter('-5', now)).toBeUndefined();
+  });
+
+  it('describes long and short waits', () => {
+    expect(describeError(new ApiError(429, 'rate_limited', 'Slow down.', 1))).toBe(
+      'Slow down. You can try again in a second.',
+    );
+    expect(describeError(new ApiError(429, 'rate_limited', 'Slow down.', 600))).toBe(
+      'Slow down. You can try again in 10 minutes.',
+    );
+    expect(describeError(new ApiError(400, 'bad', 'Bad.'))).toBe('Bad.');
+  });
+});
+
+describe('helpers', () => {
+  it('toApiError keeps ApiErrors and wraps anything else', () => {
+    const original = new ApiError(409, 'email_taken', 'Taken.');
+    expect(toApiError(original)).toBe(original);
+    expect(toApiError(new Error('boom'))).toMatchObject({ status: 0, code: 'unexpected_error' });
+    expect(toApiError('weird')).toBeInstanceOf(ApiError);
+  });
+
+  it('chooseApi returns the HTTP implementation', () => {
+    expect(chooseApi()).toBe(httpApi);
+  });
+});

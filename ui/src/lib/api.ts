@@ -1,0 +1,307 @@
+/**
+ * The one place the UI talks to Docent's server.
+ *
+ * Views only see the `Api` interface and `ApiError`; they never call `fetch`
+ * themselves. `chooseApi()` picks the implementation for the current runtime.
+ *
+ * The session lives in the HttpOnly `session_id` cookie that the server sets on
+ * login. The UI never reads, keeps or sends the session token itself: the login
+ * response's `session_token` is deliberately dropped here.
+ */
+
+/** The signed-in user, as `GET /auth/validate` describes them. */
+export interface CurrentUser {
+  userId: string;
+  email: string;
+  /** The user's domain, when the server names one. */
+  domain: string | null;
+}
+
+/** A newly created account (`POST /auth/register`). */
+export interface RegisteredUser {
+  userId: string;
+  email: string;
+}
+
+/** A successful login (`POST /auth/login`). The token stays in the cookie. */
+export interface LoginResult {
+  userId: string;
+  /** When the session ends, as the server wrote it (an RFC 3339 timestamp). */
+  expiresAt: string;
+}
+
+export interface Credentials {
+  email: string;
+  password: string;
+}
+
+export interface Api {
+  register(credentials: Credentials): Promise<RegisteredUser>;
+  login(credentials: Credentials): Promise<LoginResult>;
+  /** Ends this session. */
+  logout(): Promise<void>;
+  /** Ends every session of the signed-in user, on every device. */
+  logoutAll(): Promise<void>;
+  /** The signed-in user, or `null` when there is no valid session (401). */
+  currentUser(): Promise<CurrentUser | null>;
+}
+
+/** Codes the UI itself produces; every other code comes from the server. */
+export const NETWORK_ERROR = 'network_error';
+export const TIMEOUT = 'timeout';
+export const INVALID_RESPONSE = 'invalid_response';
+
+export const NETWORK_ERROR_MESSAGE =
+  "Docent's server cannot be reached. Check that it is running, then try again.";
+const TIMEOUT_MESSAGE = "Docent's server took too long to answer. Please try again.";
+const INVALID_RESPONSE_MESSAGE = "Docent's server sent an answer the app could not read.";
+
+/** Any failed call: a server error envelope, or a failure on the way to it. */
+export class ApiError extends Error {
+  override readonly name = 'ApiError';
+  /** HTTP status; 0 when no response was received. */
+  readonly status: number;
+  /** The server's snake_case code, or one of the UI's own codes above. */
+  readonly code: string;
+  /** Seconds to wait before trying again (from a 429's `Retry-After`). */
+  readonly retryAfter?: number;
+
+  constructor(status: number, code: string, message: string, retryAfter?: number) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    if (retryAfter !== undefined) this.retryAfter = retryAfter;
+  }
+}
+
+export function isApiError(value: unknown): value is ApiError {
+  return value instanceof ApiError;
+}
+
+/** Turns anything thrown by an `Api` call into an `ApiError`. */
+export function toApiError(value: unknown): ApiError {
+  if (value instanceof ApiError) return value;
+  const detail = value instanceof Error && value.message ? ` (${value.message})` : '';
+  return new ApiError(0, 'unexpected_error', `Something went wrong in the app${detail}.`);
+}
+
+/** The sentence to show a person for an error, with the wait for a 429. */
+export function describeError(error: ApiError): string {
+  if (error.retryAfter === undefined) return error.message;
+  const seconds = error.retryAfter;
+  const wait =
+    seconds <= 1
+      ? 'You can try again in a second.'
+      : seconds < 120
+        ? `You can try again in ${seconds} seconds.`
+        : `You can try again in ${Math.ceil(seconds / 60)} minutes.`;
+  return `${error.message} ${wait}`;
+}
+
+/**
+ * `Retry-After` is either a number of seconds or an HTTP date.
+ * Returns whole seconds (never negative), or undefined if absent or unreadable.
+ */
+export function parseRetryAfter(header: string | null, now: number = Date.now()): number | undefined {
+  if (header === null) return undefined;
+  const value = header.trim();
+  if (value === '') return undefined;
+  if (/^\d+$/.test(value)) return Number.parseInt(value, 10);
+  // An HTTP date always names its day and month ("Wed, 21 Oct 2015 07:28:00 GMT").
+  if (!/[a-z]/i.test(value)) return undefined;
+  const date = Date.parse(value);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+/** A readable sentence for an error response whose body is not the JSON envelope. */
+function fallbackMessage(status: number): { code: string; message: string } {
+  if (status === 401) return { code: 'unauthorized', message: 'Please sign in to continue.' };
+  if (status === 403) return { code: 'forbidden', message: 'You are not allowed to do that.' };
+  if (status === 413) return { code: 'payload_too_large', message: 'What you sent is too large.' };
+  if (status === 429) return { code: 'rate_limited', message: 'Too many attempts. Please wait a moment.' };
+  if (status >= 500)
+    return {
+      code: 'server_error',
+      message: `Docent's server ran into a problem (HTTP ${status}). Please try again.`,
+    };
+  return {
+    code: 'http_error',
+    message: `Docent's server refused the request (HTTP ${status}).`,
+  };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Reads `{"error": {"code", "message"}}`, or falls back to a sentence per status. */
+function errorFromBody(status: number, body: string, retryAfter: number | undefined): ApiError {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    parsed = undefined;
+  }
+  const fallback = fallbackMessage(status);
+  const envelope = isRecord(parsed) ? parsed['error'] : undefined;
+  if (isRecord(envelope)) {
+    const code = typeof envelope['code'] === 'string' && envelope['code'] ? envelope['code'] : fallback.code;
+    const message =
+      typeof envelope['message'] === 'string' && envelope['message'].trim()
+        ? envelope['message']
+        : fallback.message;
+    return new ApiError(status, code, message, retryAfter);
+  }
+  return new ApiError(status, fallback.code, fallback.message, retryAfter);
+}
+
+function invalidResponse(status: number): ApiError {
+  return new ApiError(status, INVALID_RESPONSE, INVALID_RESPONSE_MESSAGE);
+}
+
+function readString(body: Record<string, unknown>, key: string, status: number): string {
+  const value = body[key];
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  throw invalidResponse(status);
+}
+
+function readOptionalString(body: Record<string, unknown>, key: string, status: number): string | null {
+  return body[key] === undefined || body[key] === null ? null : readString(body, key, status);
+}
+
+export interface HttpApiOptions {
+  /** Prefix for every path; '' means the page's own origin. */
+  baseUrl?: string;
+  /** How long to wait for an answer before giving up, in milliseconds. */
+  timeoutMs?: number;
+}
+
+/** The `Api` over HTTP, for the UI served by docent-server. */
+export function createHttpApi(options: HttpApiOptions = {}): Api {
+  const baseUrl = options.baseUrl ?? '';
+  const timeoutMs = options.timeoutMs ?? 20_000;
+
+  /** Sends one request; resolves with the status and parsed JSON body (null for 204). */
+  async function request(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; data: unknown }> {
+    const headers: Record<string, string> = { Accept: 'application/json' };
+    const init: RequestInit = { method, credentials: 'same-origin', headers };
+    if (body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      init.body = JSON.stringify(body);
+    }
+
+    const controller = new AbortController();
+    init.signal = controller.signal;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+
+    try {
+      let response: Response;
+      try {
+        // Looked up on every call so tests (and polyfills) can replace it.
+        response = await globalThis.fetch(baseUrl + path, init);
+      } catch {
+        if (timedOut) throw new ApiError(0, TIMEOUT, TIMEOUT_MESSAGE);
+        throw new ApiError(0, NETWORK_ERROR, NETWORK_ERROR_MESSAGE);
+      }
+
+      let text: string;
+      try {
+        text = await response.text();
+      } catch {
+        if (timedOut) throw new ApiError(0, TIMEOUT, TIMEOUT_MESSAGE);
+        throw new ApiError(0, NETWORK_ERROR, NETWORK_ERROR_MESSAGE);
+      }
+
+      if (!response.ok) {
+        const retryAfter = parseRetryAfter(response.headers.get('Retry-After'));
+        throw errorFromBody(response.status, text, retryAfter);
+      }
+      if (response.status === 204 || text.trim() === '') {
+        return { status: response.status, data: null };
+      }
+      try {
+        return { status: response.status, data: JSON.parse(text) as unknown };
+      } catch {
+        throw invalidResponse(response.status);
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Like `request`, but the answer must be a JSON object. */
+  async function requestObject(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+  ): Promise<{ status: number; data: Record<string, unknown> }> {
+    const { status, data } = await request(method, path, body);
+    if (!isRecord(data)) throw invalidResponse(status);
+    return { status, data };
+  }
+
+  return {
+    async register({ email, password }) {
+      const { status, data } = await requestObject('POST', '/auth/register', { email, password });
+      return { userId: readString(data, 'user_id', status), email: readString(data, 'email', status) };
+    },
+
+    async login({ email, password }) {
+      const { status, data } = await requestObject('POST', '/auth/login', { email, password });
+      // `session_token` is ignored on purpose: the HttpOnly cookie carries the session.
+      return {
+        userId: readString(data, 'user_id', status),
+        expiresAt: readString(data, 'expires_at', status),
+      };
+    },
+
+    async logout() {
+      await request('POST', '/auth/logout');
+    },
+
+    async logoutAll() {
+      await request('POST', '/auth/logout-all');
+    },
+
+    async currentUser() {
+      try {
+        const { status, data } = await requestObject('GET', '/auth/validate');
+        return {
+          userId: readString(data, 'user_id', status),
+          email: readString(data, 'email', status),
+          domain: readOptionalString(data, 'domain', status),
+        };
+      } catch (error) {
+        if (error instanceof ApiError && error.status === 401) return null;
+        throw error;
+      }
+    },
+  };
+}
+
+/** The `Api` for the UI served over HTTP by docent-server (same origin). */
+export const httpApi: Api = createHttpApi();
+
+/**
+ * Picks the `Api` for where the UI runs.
+ *
+ * Seam for the desktop app: inside Tauri, `window.__TAURI_INTERNALS__` exists,
+ * and a Tauri implementation of `Api` (calling the app's commands through
+ * `invoke`) will be returned here once it is written. Until then every runtime
+ * gets `httpApi`, whose same-origin requests only reach docent-server when the
+ * page itself was served by docent-server.
+ */
+export function chooseApi(): Api {
+  // if ('__TAURI_INTERNALS__' in globalThis) return tauriApi;  // not written yet
+  return httpApi;
+}

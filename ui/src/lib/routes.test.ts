@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { internalPathForClick, matchRoute, normalizePath, paths, redirectFor, type ClickInfo } from './routes';
+
+describe('normalizePath', () => {
+  it.each([
+    ['', '/'],
+    ['/', '/'],
+    ['//', '/'],
+    ['/login', '/login'],
+    ['/login/', '/login'],
+    ['login', '/login'],
+    ['//register///', '/register'],
+    ['/login?next=1', '/login'],
+    ['/login#top', '/login'],
+  ])('%j -> %j', (input, expected) => {
+    expect(normalizePath(input)).toBe(expected);
+  });
+});
+
+describe('matchRoute', () => {
+  it('matches the known paths', () => {
+    expect(matchRoute('/')).toBe('home');
+    expect(matchRoute('/login')).toBe('login');
+    expect(matchRoute('/register')).toBe('register');
+  });
+
+  it('tolerates trailing slashes and case', () => {
+    expect(matchRoute('/login/')).toBe('login');
+    expect(matchRoute('/Register')).toBe('register');
+  });
+
+  it('returns null for anything else', () => {
+    expect(matchRoute('/logins')).toBeNull();
+    expect(matchRoute('/login/extra')).toBeNull();
+    expect(matchRoute('/index.html')).toBeNull();
+  });
+});
+
+describe('redirectFor', () => {
+  it('does not move anyone while the session is unknown', () => {
+    for (const route of ['home', 'login', 'register', null] as const) {
+      expect(redirectFor(route, 'checking')).toBeNull();
+      expect(redirectFor(route, 'unavailable')).toBeNull();
+    }
+  });
+
+  it('sends signed-out users to /login from private or unknown paths', () => {
+    expect(redirectFor('home', 'signed_out')).toBe(paths.login);
+    expect(redirectFor(null, 'signed_out')).toBe(paths.login);
+    expect(redirectFor('login', 'signed_out')).toBeNull();
+    expect(redirectFor('register', 'signed_out')).toBeNull();
+  });
+
+  it('sends signed-in users home from the account pages or unknown paths', () => {
+    expect(redirectFor('home', 'signed_in')).toBeNull();
+    expect(redirectFor('login', 'signed_in')).toBe(paths.home);
+    expect(redirectFor('register', 'signed_in')).toBe(paths.home);
+    expect(redirectFor(null, 'signed_in')).toBe(paths.home);
+  });
+});
+
+describe('internalPathForClick', () => {
+  const here = 'http://127.0.0.1:8787/login';
+  const click: ClickInfo = {
+    button: 0,
+    defaultPrevented: false,
+    metaKey: false,
+    ctrlKey: false,
+    shiftKey: false,
+    altKey: false,
+  };
+  const link = { href: 'http://127.0.0.1:8787/register', target: '', hasDownload: false };
+
+  it('handles a plain left click on an in-app link', () => {
+    expect(internalPathForClick(click, link, here)).toBe('/register');
+    expect(internalPathForClick(click, { ...link, href: '/register/' }, here)).toBe('/register');
+    expect(internalPathForClick(click, { ...link, target: '_self' }, here)).toBe('/register');
+  });
+
+  it('works on custom schemes such as Tauri’s', () => {
+    expect(internalPathForClick(click, { ...link, href: 'tauri://localhost/register' }, 'tauri://localhost/login')).toBe(
+      '/register',
+    );
+  });
+
+  it('leaves modified, non-primary and already-handled clicks to the browser', () => {
+    expect(internalPathForClick({ ...click, ctrlKey: true }, link, here)).toBeNull();
+    expect(internalPathForClick({ ...click, metaKey: true }, link, here)).toBeNull();
+    expect(internalPathForClick({ ...click, shiftKey: true }, link, here)).toBeNull();
+    expect(internalPathForClick({ ...click, altKey: true }, link, here)).toBeNull();
+    expect(internalPathForClick({ ...click, button: 1 }, link, here)).toBeNull();
+    expect(internalPathForClick({ ...click, defaultPrevented: true }, link, here)).toBeNull();
+  });
+
+  it('leaves other targets, downloads, other sites and unknown paths to the browser', () => {
+    expect(internalPathForClick(click, { ...link, target: '_blank' }, here)).toBeNull();
+    expect(internalPathForClick(click, { ...link, hasDownload: true }, here)).toBeNull();
+    expect(internalPathForClick(click, { ...link, href: 'https://example.com/register' }, here)).toBeNull();
+    expect(internalPathForClick(click, { ...link, href: 'http://127.0.0.1:9999/register' }, here)).toBeNull();
+    expect(internalPathForClick(click, { ...link, href: 'http://127.0.0.1:8787/docs' }, here)).toBeNull();
+  });
+});
