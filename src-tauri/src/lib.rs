@@ -1,1 +1,51 @@
+//! Docent's desktop shell: a Tauri window over the core, run in-process. It opens no server
+//! port; the UI calls the commands in [`commands`], each one core call.
 
+#![deny(missing_docs)]
+
+pub mod commands;
+
+use docent_core::{Docent, Settings, SettingsLayer};
+use tauri::Manager as _;
+
+/// Starts the desktop app; returns when its last window closes.
+pub fn run() {
+    let settings = SettingsLayer::from_env().and_then(Settings::resolve);
+    let filter = settings
+        .as_ref()
+        .map_or("info", |s| s.log.as_str())
+        .to_owned();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_default())
+        .init();
+    let settings = match settings {
+        Ok(settings) => settings,
+        Err(err) => {
+            eprintln!("Docent cannot start: {err}");
+            std::process::exit(2);
+        }
+    };
+    tauri::Builder::default()
+        .setup(move |app| {
+            let docent = tauri::async_runtime::block_on(async {
+                let docent = Docent::open(settings).await?;
+                docent.spawn_cleanup();
+                Ok::<_, docent_core::Error>(docent)
+            })
+            .map_err(|err| {
+                tracing::error!(error = ?err, "cannot open the data dir");
+                Box::new(err) as Box<dyn std::error::Error>
+            })?;
+            app.manage(commands::Shell::new(docent));
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::auth_register,
+            commands::auth_login,
+            commands::auth_logout,
+            commands::auth_logout_all,
+            commands::auth_current_user,
+        ])
+        .run(tauri::generate_context!())
+        .expect("Docent's window could not be started");
+}

@@ -2,12 +2,16 @@
  * The one place the UI talks to Docent's server.
  *
  * Views only see the `Api` interface and `ApiError`; they never call `fetch`
- * themselves. `chooseApi()` picks the implementation for the current runtime.
+ * themselves. `chooseApi()` picks the implementation for the current runtime:
+ * `httpApi` below, or `tauriApi` (./tauri-api.ts) inside the desktop app.
  *
- * The session lives in the HttpOnly `session_id` cookie that the server sets on
- * login. The UI never reads, keeps or sends the session token itself: the login
- * response's `session_token` is deliberately dropped here.
+ * Over HTTP, the session lives in the HttpOnly `session_id` cookie that the server
+ * sets on login. The UI never reads, keeps or sends the session token itself: the
+ * login response's `session_token` is deliberately dropped here. In the desktop
+ * app, the Tauri shell keeps the token and never hands it to JavaScript.
  */
+
+import { tauriApi } from './tauri-api';
 
 /** The signed-in user, as `GET /auth/validate` describes them. */
 export interface CurrentUser {
@@ -293,15 +297,11 @@ export function createHttpApi(options: HttpApiOptions = {}): Api {
 export const httpApi: Api = createHttpApi();
 
 /**
- * Picks the `Api` for where the UI runs.
- *
- * Seam for the desktop app: inside Tauri, `window.__TAURI_INTERNALS__` exists,
- * and a Tauri implementation of `Api` (calling the app's commands through
- * `invoke`) will be returned here once it is written. Until then every runtime
- * gets `httpApi`, whose same-origin requests only reach docent-server when the
- * page itself was served by docent-server.
+ * Picks the `Api` for where the UI runs: inside the Tauri desktop app (which
+ * defines `__TAURI_INTERNALS__` on the page's global object) the app's commands,
+ * reached through `invoke`; everywhere else same-origin HTTP, which reaches
+ * docent-server when the page itself was served by docent-server.
  */
 export function chooseApi(): Api {
-  // if ('__TAURI_INTERNALS__' in globalThis) return tauriApi;  // not written yet
-  return httpApi;
+  return '__TAURI_INTERNALS__' in globalThis ? tauriApi : httpApi;
 }

@@ -397,3 +397,52 @@ fn insert_session(
 fn parse_user_id(raw: &str) -> Result<Uuid> {
     Uuid::parse_str(raw).map_err(Error::internal)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use crate::{Credentials, Docent, ManualClock, Settings};
+
+    fn credentials(email: &str, password: &str) -> Credentials {
+        Credentials {
+            email: email.to_owned(),
+            password: password.to_owned().into(),
+        }
+    }
+
+    /// Neither the answer nor the work tells an unknown email from a wrong password: both run
+    /// exactly one argon2id verification (the unknown one against the dummy hash).
+    #[tokio::test]
+    async fn unknown_email_and_wrong_password_do_the_same_work() {
+        let dir = tempfile::tempdir().unwrap();
+        let docent = Docent::open_with_clock(
+            Settings::with_data_dir(dir.path()),
+            Arc::new(ManualClock::starting_now()),
+        )
+        .await
+        .unwrap();
+        let auth = docent.auth();
+        auth.register(credentials(
+            "real@example.com",
+            "Tangerine-Orbit-Quietly-47",
+        ))
+        .await
+        .unwrap();
+        let before = auth.hasher.verifications();
+        let unknown = auth
+            .login(credentials(
+                "ghost@example.com",
+                "Tangerine-Orbit-Quietly-47",
+            ))
+            .await
+            .unwrap_err();
+        assert_eq!(auth.hasher.verifications(), before + 1);
+        let wrong = auth
+            .login(credentials("real@example.com", "Wrong-Orbit-Quietly-47"))
+            .await
+            .unwrap_err();
+        assert_eq!(auth.hasher.verifications(), before + 2);
+        assert_eq!(unknown.body(), wrong.body());
+    }
+}

@@ -1,1 +1,3 @@
 //! Core integration tests: a real SQLite file in a temp dir, the movable clock.
+
+mod auth;

@@ -1,1 +1,9 @@
+//! HTTP tests of docent-server: the real server on port 0 with a fresh data dir, spoken to
+//! over loopback. One binary (see `helpers::spawn_app`).
 
+mod auth;
+mod binary;
+mod errors;
+mod helpers;
+mod secrets;
+mod web;

@@ -1,0 +1,71 @@
+//! No raw token or password in the database file or in the logs.
+
+use serde_json::Value;
+
+use crate::helpers::{captured_logs, spawn_app, PASSWORD};
+
+#[tokio::test]
+async fn no_raw_token_or_password_is_stored_or_logged() {
+    let app = spawn_app().await;
+    let password = "Unmistakable-Secret-Phrase-Zebra-91";
+    assert_eq!(
+        app.register("keeper@example.com", password).await.status(),
+        201
+    );
+    let response = app.login("keeper@example.com", password).await;
+    let body: Value = response.json().await.unwrap();
+    let token = body["session_token"].as_str().unwrap().to_owned();
+    assert_eq!(app.validate(&token).await.status(), 200);
+    assert_eq!(
+        app.login("keeper@example.com", "Wrong-Secret-Phrase-Zebra-19")
+            .await
+            .status(),
+        401
+    );
+    assert_eq!(
+        app.login("keeper@example.com", PASSWORD).await.status(),
+        401
+    );
+    let second: Value = app
+        .login("keeper@example.com", password)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let second = second["session_token"].as_str().unwrap().to_owned();
+    assert_eq!(app.post_bearer("/auth/logout", &second).await.status(), 204);
+
+    let mut stored = Vec::new();
+    for entry in std::fs::read_dir(app.data_dir.path()).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        assert!(name.starts_with("docent.sqlite3"), "unexpected file {name}");
+        stored.extend(std::fs::read(&path).unwrap());
+    }
+    let stored = String::from_utf8_lossy(&stored);
+    assert!(
+        stored.contains("keeper@example.com"),
+        "the search must look at real data"
+    );
+    assert!(
+        stored.contains("$argon2id$"),
+        "passwords are stored as argon2id hashes"
+    );
+    let logs = captured_logs();
+    assert!(
+        logs.contains("signed in"),
+        "the logs must be captured for this test to mean anything"
+    );
+    for secret in [
+        password,
+        "Wrong-Secret-Phrase-Zebra-19",
+        PASSWORD,
+        &token,
+        &second,
+    ] {
+        assert!(!stored.contains(secret), "{secret} is in the database");
+        if let Some(line) = logs.lines().find(|l| l.contains(secret)) {
+            panic!("{secret} is in the logs: {line}");
+        }
+    }
+}

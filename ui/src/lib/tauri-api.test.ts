@@ -1,0 +1,250 @@
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+
+vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
+
+import { invoke } from '@tauri-apps/api/core';
+import { ApiError, chooseApi, describeError, httpApi } from './api';
+import { createTauriApi, fromIpcError, IPC_ERROR, statusForCode, tauriApi } from './tauri-api';
+
+const invokeMock = vi.mocked(invoke);
+
+const credentials = { email: 'ada@example.com', password: 'correct horse battery staple' };
+
+/** Makes the next `invoke` resolve with `value`. */
+function answer(value: unknown) {
+  invokeMock.mockResolvedValueOnce(value);
+}
+
+/** Makes the next `invoke` reject with `value`. */
+function refuse(value: unknown) {
+  invokeMock.mockRejectedValueOnce(value);
+}
+
+async function rejection(promise: Promise<unknown>): Promise<ApiError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(ApiError);
+    return error as ApiError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+beforeEach(() => {
+  invokeMock.mockReset();
+});
+
+describe('commands and arguments', () => {
+  it('register invokes auth_register with the credentials', async () => {
+    answer({ user_id: 'u1', email: 'ada@example.com' });
+    await tauriApi.register(credentials);
+    expect(invokeMock).toHaveBeenCalledTimes(1);
+    expect(invokeMock).toHaveBeenCalledWith('auth_register', { credentials });
+  });
+
+  it('login invokes auth_login with the credentials and nothing else', async () => {
+    answer({ user_id: 'u1', expires_at: '2030-01-01T00:00:00Z' });
+    await tauriApi.login({ ...credentials, extra: 'ignored' } as typeof credentials);
+    expect(invokeMock).toHaveBeenCalledWith('auth_login', { credentials });
+  });
+
+  it('logout and logoutAll invoke their commands without arguments and resolve to undefined', async () => {
+    answer(null);
+    answer(null);
+    await expect(tauriApi.logout()).resolves.toBeUndefined();
+    await expect(tauriApi.logoutAll()).resolves.toBeUndefined();
+    expect(invokeMock.mock.calls).toEqual([['auth_logout'], ['auth_logout_all']]);
+  });
+
+  it('currentUser invokes auth_current_user without arguments', async () => {
+    answer(null);
+    await tauriApi.currentUser();
+    expect(invokeMock.mock.calls).toEqual([['auth_current_user']]);
+  });
+
+  it('createTauriApi builds an equivalent implementation', async () => {
+    answer(null);
+    await createTauriApi().logout();
+    expect(invokeMock).toHaveBeenCalledWith('auth_logout');
+  });
+});
+
+describe('results', () => {
+  it('register maps user_id and email', async () => {
+    answer({ user_id: 'u1', email: 'ada@example.com' });
+    await expect(tauriApi.register(credentials)).resolves.toEqual({ userId: 'u1', email: 'ada@example.com' });
+  });
+
+  it('login maps user_id and expires_at, and nothing else', async () => {
+    answer({ user_id: 'u1', expires_at: '2030-01-01T00:00:00Z', session_token: 'must not surface' });
+    const result = await tauriApi.login(credentials);
+    expect(result).toEqual({ userId: 'u1', expiresAt: '2030-01-01T00:00:00Z' });
+  });
+
+  it('numeric ids become strings', async () => {
+    answer({ user_id: 42, email: 'ada@example.com' });
+    await expect(tauriApi.register(credentials)).resolves.toEqual({ userId: '42', email: 'ada@example.com' });
+  });
+
+  it('currentUser maps user_id, email and domain', async () => {
+    answer({ user_id: 'u1', email: 'ada@example.com', domain: 'example.com' });
+    await expect(tauriApi.currentUser()).resolves.toEqual({
+      userId: 'u1',
+      email: 'ada@example.com',
+      domain: 'example.com',
+    });
+  });
+
+  it('currentUser without a domain gives domain null', async () => {
+    answer({ user_id: 'u1', email: 'ada@example.com', domain: null });
+    await expect(tauriApi.currentUser()).resolves.toMatchObject({ domain: null });
+    answer({ user_id: 'u1', email: 'ada@example.com' });
+    await expect(tauriApi.currentUser()).resolves.toMatchObject({ domain: null });
+  });
+
+  it('currentUser is null when nobody is signed in', async () => {
+    answer(null);
+    await expect(tauriApi.currentUser()).resolves.toBeNull();
+  });
+
+  it('currentUser is null when the shell reports an ended session as an error', async () => {
+    refuse({ code: 'session_expired', message: 'Your session has expired. Please sign in again.' });
+    await expect(tauriApi.currentUser()).resolves.toBeNull();
+    refuse({ code: 'unauthenticated', message: 'You are not signed in. Please sign in.' });
+    await expect(tauriApi.currentUser()).resolves.toBeNull();
+  });
+
+  it('currentUser passes on other errors', async () => {
+    refuse({ code: 'internal', message: 'Something went wrong inside Docent; the details have been logged.' });
+    expect(await rejection(tauriApi.currentUser())).toMatchObject({ status: 500, code: 'internal' });
+    refuse('command auth_current_user not found');
+    expect(await rejection(tauriApi.currentUser())).toMatchObject({ status: 0, code: IPC_ERROR });
+  });
+
+  it('answers of the wrong shape are invalid_response', async () => {
+    answer({ user_id: 'u1' });
+    expect(await rejection(tauriApi.login(credentials))).toMatchObject({ code: 'invalid_response' });
+    answer('u1');
+    expect(await rejection(tauriApi.register(credentials))).toMatchObject({ code: 'invalid_response' });
+    answer(null);
+    expect(await rejection(tauriApi.login(credentials))).toMatchObject({ code: 'invalid_response' });
+    answer(['u1', 'ada@example.com', null]);
+    expect(await rejection(tauriApi.currentUser())).toMatchObject({ code: 'invalid_response' });
+    answer({ user_id: 'u1', email: 'ada@example.com', domain: 7n });
+    expect(await rejection(tauriApi.currentUser())).toMatchObject({ code: 'invalid_response' });
+  });
+});
+
+describe('errors', () => {
+  it('keeps the code and sentence of a command error and adds the HTTP status', async () => {
+    refuse({ code: 'invalid_credentials', message: 'The email or password is incorrect.' });
+    const error = await rejection(tauriApi.login(credentials));
+    expect(error).toMatchObject({
+      name: 'ApiError',
+      status: 401,
+      code: 'invalid_credentials',
+      message: 'The email or password is incorrect.',
+    });
+    expect(error.retryAfter).toBeUndefined();
+  });
+
+  it('maps each error code to the status docent-server would use', async () => {
+    const cases: Array<[string, number]> = [
+      ['invalid_credentials', 401],
+      ['unauthenticated', 401],
+      ['session_expired', 401],
+      ['email_taken', 409],
+      ['invalid_email', 422],
+      ['password_too_short', 422],
+      ['password_too_long', 422],
+      ['password_too_common', 422],
+      ['password_contains_email', 422],
+      ['too_many_attempts', 429],
+      ['domain_not_allowed', 403],
+      ['forbidden', 403],
+      ['not_found', 404],
+      ['workspace_not_found', 404],
+      ['llm_not_configured', 503],
+      ['invalid_setting', 503],
+      ['database_too_new', 503],
+      ['internal', 500],
+      ['something_new', 500],
+    ];
+    for (const [code, status] of cases) {
+      expect(statusForCode(code), code).toBe(status);
+      refuse({ code, message: `Failed with ${code}.` });
+      expect(await rejection(tauriApi.register(credentials)), code).toMatchObject({
+        status,
+        code,
+        message: `Failed with ${code}.`,
+      });
+    }
+  });
+
+  it('a 429 keeps the sentence, which already names the wait', async () => {
+    const message = 'Too many failed sign-in attempts for this email. Try again in 2 minutes.';
+    refuse({ code: 'too_many_attempts', message });
+    const error = await rejection(tauriApi.login(credentials));
+    expect(error).toMatchObject({ status: 429, code: 'too_many_attempts' });
+    expect(describeError(error)).toBe(message);
+  });
+
+  it('a command error without a sentence gets one', async () => {
+    refuse({ code: 'unauthenticated' });
+    expect(await rejection(tauriApi.logout())).toMatchObject({
+      status: 401,
+      code: 'unauthenticated',
+      message: 'Please sign in to continue.',
+    });
+    refuse({ code: 'email_taken', message: '   ' });
+    const taken = await rejection(tauriApi.register(credentials));
+    expect(taken).toMatchObject({ status: 409, code: 'email_taken' });
+    expect(taken.message.trim()).not.toBe('');
+  });
+
+  it('a string from Tauri itself becomes ipc_error with a readable sentence', async () => {
+    refuse('Command auth_logout_all not allowed by ACL');
+    const error = await rejection(tauriApi.logoutAll());
+    expect(error.status).toBe(0);
+    expect(error.code).toBe(IPC_ERROR);
+    expect(error.message).toBe(
+      "Docent's desktop app could not carry out the request (Command auth_logout_all not allowed by ACL).",
+    );
+  });
+
+  it('other rejections become ipc_error too', async () => {
+    for (const value of [undefined, null, 42, '', { message: 'no code here' }, { code: 7 }, new TypeError('x is undefined')]) {
+      refuse(value);
+      const error = await rejection(tauriApi.logout());
+      expect(error).toMatchObject({ status: 0, code: IPC_ERROR });
+      expect(error.message).toMatch(/^Docent's desktop app could not carry out the request.*\.$/);
+    }
+  });
+
+  it('quotes only a bounded amount of what Tauri said', () => {
+    const error = fromIpcError('x'.repeat(5000));
+    expect(error.code).toBe(IPC_ERROR);
+    expect(error.message.length).toBeLessThan(300);
+  });
+
+  it('leaves an ApiError as it is', () => {
+    const original = new ApiError(409, 'email_taken', 'Taken.');
+    expect(fromIpcError(original)).toBe(original);
+  });
+});
+
+describe('chooseApi', () => {
+  it('returns the HTTP implementation outside Tauri', () => {
+    expect('__TAURI_INTERNALS__' in globalThis).toBe(false);
+    expect(chooseApi()).toBe(httpApi);
+  });
+
+  it('returns the Tauri implementation when __TAURI_INTERNALS__ exists', () => {
+    vi.stubGlobal('__TAURI_INTERNALS__', {});
+    expect(chooseApi()).toBe(tauriApi);
+  });
+
+  it('goes back to HTTP once the global is gone', () => {
+    expect(chooseApi()).toBe(httpApi);
+  });
+});
