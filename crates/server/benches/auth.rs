@@ -107,6 +107,17 @@ fn credentials(email: &str, password: &str) -> String {
     serde_json::json!({ "email": email, "password": password }).to_string()
 }
 
+async fn post_credentials(
+    sender: &mut SendRequest<Full<Bytes>>,
+    addr: SocketAddr,
+    path: &str,
+    email: &str,
+    password: &str,
+) -> (u16, Bytes) {
+    let body = Some(credentials(email, password));
+    send(sender, addr, Method::POST, path, None, body).await
+}
+
 async fn wait_ready(addr: SocketAddr) {
     let started = Instant::now();
     loop {
@@ -131,25 +142,9 @@ async fn wait_ready(addr: SocketAddr) {
 
 async fn register_and_login(addr: SocketAddr, email: &str) -> String {
     let mut sender = connect(addr).await;
-    let (status, _) = send(
-        &mut sender,
-        addr,
-        Method::POST,
-        "/auth/register",
-        None,
-        Some(credentials(email, PASSWORD)),
-    )
-    .await;
+    let (status, _) = post_credentials(&mut sender, addr, "/auth/register", email, PASSWORD).await;
     assert_eq!(status, 201);
-    let (status, body) = send(
-        &mut sender,
-        addr,
-        Method::POST,
-        "/auth/login",
-        None,
-        Some(credentials(email, PASSWORD)),
-    )
-    .await;
+    let (status, body) = post_credentials(&mut sender, addr, "/auth/login", email, PASSWORD).await;
     assert_eq!(status, 200);
     let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
     body["session_token"].as_str().unwrap().to_owned()
@@ -246,15 +241,8 @@ async fn main() {
         login_tasks.push(tokio::spawn(async move {
             let mut sender = connect(addr).await;
             while running.load(Ordering::Relaxed) {
-                let (status, _) = send(
-                    &mut sender,
-                    addr,
-                    Method::POST,
-                    "/auth/login",
-                    None,
-                    Some(credentials(&email, PASSWORD)),
-                )
-                .await;
+                let (status, _) =
+                    post_credentials(&mut sender, addr, "/auth/login", &email, PASSWORD).await;
                 assert_eq!(status, 200);
                 logins.fetch_add(1, Ordering::Relaxed);
             }
@@ -273,13 +261,12 @@ async fn main() {
     let mut login_times = Vec::new();
     for _ in 0..LOGIN_SAMPLES {
         let started = Instant::now();
-        let (status, _) = send(
+        let (status, _) = post_credentials(
             &mut sender,
             addr,
-            Method::POST,
             "/auth/login",
-            None,
-            Some(credentials("bench@example.com", PASSWORD)),
+            "bench@example.com",
+            PASSWORD,
         )
         .await;
         assert_eq!(status, 200);
@@ -302,28 +289,20 @@ async fn main() {
         register_and_login(addr, &email).await;
         for attempt in 0..4 {
             let started = Instant::now();
-            let (status, _) = send(
+            let (status, _) = post_credentials(
                 &mut sender,
                 addr,
-                Method::POST,
                 "/auth/login",
-                None,
-                Some(credentials(&email, "Not-The-Right-Passphrase-1")),
+                &email,
+                "Not-The-Right-Passphrase-1",
             )
             .await;
             assert_eq!(status, 401);
             wrong_times.push(started.elapsed());
             let unknown = format!("nobody{account}x{attempt}@example.com");
             let started = Instant::now();
-            let (status, _) = send(
-                &mut sender,
-                addr,
-                Method::POST,
-                "/auth/login",
-                None,
-                Some(credentials(&unknown, PASSWORD)),
-            )
-            .await;
+            let (status, _) =
+                post_credentials(&mut sender, addr, "/auth/login", &unknown, PASSWORD).await;
             assert_eq!(status, 401);
             unknown_times.push(started.elapsed());
         }

@@ -29,6 +29,15 @@ async fn open() -> Fixture {
     }
 }
 
+impl Fixture {
+    /// Registers `email` with [`PASSWORD`] and signs in.
+    async fn signed_in(&self, email: &str) -> docent_core::NewSession {
+        let auth = self.docent.auth();
+        auth.register(credentials(email, PASSWORD)).await.unwrap();
+        auth.login(credentials(email, PASSWORD)).await.unwrap()
+    }
+}
+
 fn credentials(email: &str, password: &str) -> Credentials {
     Credentials {
         email: email.to_owned(),
@@ -102,13 +111,7 @@ async fn an_old_hash_is_upgraded_at_the_next_successful_login() {
 async fn last_seen_is_written_at_most_once_a_minute() {
     let fixture = open().await;
     let auth = fixture.docent.auth();
-    auth.register(credentials("seen@example.com", PASSWORD))
-        .await
-        .unwrap();
-    let session = auth
-        .login(credentials("seen@example.com", PASSWORD))
-        .await
-        .unwrap();
+    let session = fixture.signed_in("seen@example.com").await;
     let last_seen = || -> i64 {
         db(&fixture)
             .query_row("SELECT last_seen_at FROM sessions", [], |r| r.get(0))
@@ -129,13 +132,7 @@ async fn last_seen_is_written_at_most_once_a_minute() {
 async fn cleanup_removes_expired_sessions_and_stale_throttle_records() {
     let fixture = open().await;
     let auth = fixture.docent.auth();
-    auth.register(credentials("tidy@example.com", PASSWORD))
-        .await
-        .unwrap();
-    let session = auth
-        .login(credentials("tidy@example.com", PASSWORD))
-        .await
-        .unwrap();
+    let session = fixture.signed_in("tidy@example.com").await;
     for _ in 0..3 {
         let _ = auth
             .login(credentials("tidy@example.com", "Not-The-Password-At-All"))

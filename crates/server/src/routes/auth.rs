@@ -53,13 +53,14 @@ pub async fn login(
     ApiJson(credentials): ApiJson<Credentials>,
 ) -> Result<(CookieJar, Json<LoginResponse>), ApiError> {
     let session = state.docent.auth().login(credentials).await?;
-    let max_age = session.expires_at - OffsetDateTime::now_utc();
+    let max_age = time::Duration::try_from(state.docent.settings().session_ttl)
+        .unwrap_or(time::Duration::MAX);
     let cookie = Cookie::build((SESSION_COOKIE, session.token.expose_secret().to_owned()))
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(state.web.secure_cookies)
         .path("/")
-        .max_age(max_age.max(time::Duration::ZERO));
+        .max_age(max_age);
     Ok((
         jar.add(cookie),
         Json(LoginResponse {

@@ -248,11 +248,7 @@ async fn lifetimes_are_settings() {
     let token = app.signed_up("short@example.com").await;
     app.advance(Duration::from_secs(601));
     assert_eq!(app.validate(&token).await.status(), 401);
-    let token = {
-        let response = app.login("short@example.com", PASSWORD).await;
-        let body: Value = response.json().await.unwrap();
-        body["session_token"].as_str().unwrap().to_owned()
-    };
+    let token = app.session_token("short@example.com", PASSWORD).await;
     for _ in 0..6 {
         app.advance(Duration::from_secs(500));
         assert_eq!(app.validate(&token).await.status(), 200);
@@ -269,15 +265,7 @@ async fn lifetimes_are_settings() {
 async fn logout_ends_that_session_only() {
     let app = spawn_app().await;
     let first = app.signed_up("two@example.com").await;
-    let second = {
-        let body: Value = app
-            .login("two@example.com", PASSWORD)
-            .await
-            .json()
-            .await
-            .unwrap();
-        body["session_token"].as_str().unwrap().to_owned()
-    };
+    let second = app.session_token("two@example.com", PASSWORD).await;
     assert_eq!(app.post_bearer("/auth/logout", &first).await.status(), 204);
     assert_eq!(app.validate(&first).await.status(), 401);
     assert_eq!(app.validate(&second).await.status(), 200);
@@ -293,15 +281,7 @@ async fn logout_ends_that_session_only() {
 async fn logout_all_ends_every_session_of_the_user_only() {
     let app = spawn_app().await;
     let first = app.signed_up("all@example.com").await;
-    let second = {
-        let body: Value = app
-            .login("all@example.com", PASSWORD)
-            .await
-            .json()
-            .await
-            .unwrap();
-        body["session_token"].as_str().unwrap().to_owned()
-    };
+    let second = app.session_token("all@example.com", PASSWORD).await;
     let other = app.signed_up("other@example.com").await;
     assert_eq!(
         app.post_bearer("/auth/logout-all", &second).await.status(),
@@ -330,15 +310,7 @@ async fn cleanup_deletes_expired_sessions() {
     let app = spawn_app().await;
     let _old = app.signed_up("clean@example.com").await;
     app.advance(Duration::from_secs(20 * 3600));
-    let fresh = {
-        let body: Value = app
-            .login("clean@example.com", PASSWORD)
-            .await
-            .json()
-            .await
-            .unwrap();
-        body["session_token"].as_str().unwrap().to_owned()
-    };
+    let fresh = app.session_token("clean@example.com", PASSWORD).await;
     app.advance(Duration::from_secs(5 * 3600));
     let report = app.docent.cleanup_expired().await.unwrap();
     assert_eq!(report.sessions, 1, "only the idle one");
@@ -349,12 +321,7 @@ async fn cleanup_deletes_expired_sessions() {
 async fn bearer_and_cookie_both_authenticate_and_garbage_does_not() {
     let app = spawn_app().await;
     app.signed_up("cookie@example.com").await; // the client's cookie store now holds the session
-    let response = app
-        .client
-        .get(app.url("/auth/validate"))
-        .send()
-        .await
-        .unwrap();
+    let response = app.validate_with_cookie().await;
     assert_eq!(response.status(), 200);
     for bad in ["", "not-a-token", &"A".repeat(43)] {
         let response = reqwest::Client::new()
@@ -418,12 +385,7 @@ async fn logout_clears_the_cookie() {
         cookie.starts_with("session_id=;") && cookie.contains("Max-Age=0"),
         "{cookie}"
     );
-    let response = app
-        .client
-        .get(app.url("/auth/validate"))
-        .send()
-        .await
-        .unwrap();
+    let response = app.validate_with_cookie().await;
     assert_eq!(response.status(), 401);
 }
 

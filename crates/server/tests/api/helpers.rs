@@ -145,19 +145,33 @@ impl TestApp {
         .await
     }
 
-    /// Registers and signs in; returns the session token.
-    pub async fn signed_up(&self, email: &str) -> String {
-        assert_eq!(self.register(email, PASSWORD).await.status(), 201);
-        let response = self.login(email, PASSWORD).await;
+    /// Signs in; returns the new session's token.
+    pub async fn session_token(&self, email: &str, password: &str) -> String {
+        let response = self.login(email, password).await;
         assert_eq!(response.status(), 200);
         let body: Value = response.json().await.unwrap();
         body["session_token"].as_str().unwrap().to_owned()
+    }
+
+    /// Registers and signs in; returns the session token.
+    pub async fn signed_up(&self, email: &str) -> String {
+        assert_eq!(self.register(email, PASSWORD).await.status(), 201);
+        self.session_token(email, PASSWORD).await
     }
 
     pub async fn validate(&self, token: &str) -> reqwest::Response {
         reqwest::Client::new()
             .get(self.url("/auth/validate"))
             .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `GET /auth/validate` with whatever session cookie the client holds.
+    pub async fn validate_with_cookie(&self) -> reqwest::Response {
+        self.client
+            .get(self.url("/auth/validate"))
             .send()
             .await
             .unwrap()

@@ -1,7 +1,5 @@
 //! No raw token or password in the database file or in the logs.
 
-use serde_json::Value;
-
 use crate::helpers::{captured_logs, spawn_app, PASSWORD};
 
 #[tokio::test]
@@ -12,9 +10,7 @@ async fn no_raw_token_or_password_is_stored_or_logged() {
         app.register("keeper@example.com", password).await.status(),
         201
     );
-    let response = app.login("keeper@example.com", password).await;
-    let body: Value = response.json().await.unwrap();
-    let token = body["session_token"].as_str().unwrap().to_owned();
+    let token = app.session_token("keeper@example.com", password).await;
     assert_eq!(app.validate(&token).await.status(), 200);
     assert_eq!(
         app.login("keeper@example.com", "Wrong-Secret-Phrase-Zebra-19")
@@ -26,13 +22,7 @@ async fn no_raw_token_or_password_is_stored_or_logged() {
         app.login("keeper@example.com", PASSWORD).await.status(),
         401
     );
-    let second: Value = app
-        .login("keeper@example.com", password)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let second = second["session_token"].as_str().unwrap().to_owned();
+    let second = app.session_token("keeper@example.com", password).await;
     assert_eq!(app.post_bearer("/auth/logout", &second).await.status(), 204);
 
     let mut stored = Vec::new();

@@ -60,12 +60,7 @@ async fn cookie_requests_that_change_state_need_a_matching_origin() {
         .await
         .unwrap();
     assert_error(response, 403, "origin_not_allowed").await;
-    let response = app
-        .client
-        .get(app.url("/auth/validate"))
-        .send()
-        .await
-        .unwrap();
+    let response = app.validate_with_cookie().await;
     assert_eq!(response.status(), 200, "still signed in");
 
     // Its own Origin: accepted.
