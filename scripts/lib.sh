@@ -60,6 +60,18 @@ ensure_node() {
   export PATH="$tools/node/bin:$PATH"
 }
 
+# A Python with aiosmtpd, the real SMTP server the email tests talk to (in target/test-venv).
+ensure_test_smtp() {
+  local venv="$ROOT/target/test-venv"
+  if ! "$venv/bin/python" -c 'import aiosmtpd' 2>/dev/null; then
+    say "Installing the test SMTP server (aiosmtpd) into target/test-venv"
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check aiosmtpd==1.4.6
+  fi
+  export DOCENT_TEST_PYTHON="$venv/bin/python"
+}
+
 # The web UI, built into ui/dist (the server serves it; the desktop app embeds it).
 build_ui() {
   say "Building the web UI"

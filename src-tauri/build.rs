@@ -8,6 +8,10 @@ const COMMANDS: &[&str] = &[
     "auth_logout",
     "auth_logout_all",
     "auth_current_user",
+    "auth_request_reset",
+    "auth_reset_password",
+    "auth_request_login",
+    "auth_verify_login",
 ];
 
 fn main() {

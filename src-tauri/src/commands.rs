@@ -2,7 +2,8 @@
 //! `{code, message}` the HTTP API sends. Names are prefixed by area and listed in `build.rs`.
 
 use docent_core::{
-    Credentials, CurrentUser, Docent, Error, ErrorBody, RegisteredUser, SecretToken,
+    Accepted, Credentials, CurrentUser, Docent, EmailRequest, Error, ErrorBody, NewSession,
+    PasswordReset, RegisteredUser, SecretToken, VerifyLogin,
 };
 use serde::Serialize;
 use tauri::State;
@@ -21,6 +22,16 @@ impl Shell {
             docent,
             session: Mutex::new(None),
         }
+    }
+
+    /// Holds a new session; the UI learns who and until when.
+    async fn keep(&self, session: NewSession) -> SignedIn {
+        let signed_in = SignedIn {
+            user_id: session.user_id,
+            expires_at: session.expires_at,
+        };
+        *self.session.lock().await = Some(session.token);
+        signed_in
     }
 
     /// The user of the held session; a session that ended is forgotten.
@@ -68,12 +79,7 @@ pub async fn auth_login(
     credentials: Credentials,
 ) -> Result<SignedIn, ErrorBody> {
     let session = shell.docent.auth().login(credentials).await.map_err(ipc)?;
-    let signed_in = SignedIn {
-        user_id: session.user_id,
-        expires_at: session.expires_at,
-    };
-    *shell.session.lock().await = Some(session.token);
-    Ok(signed_in)
+    Ok(shell.keep(session).await)
 }
 
 /// Ends this session.
@@ -104,4 +110,61 @@ pub async fn auth_current_user(shell: State<'_, Shell>) -> Result<Option<Current
     };
     tracing::debug!(signed_in = user.is_some(), "session checked");
     Ok(user)
+}
+
+/// Emails a password-reset link.
+#[tauri::command]
+pub async fn auth_request_reset(
+    shell: State<'_, Shell>,
+    request: EmailRequest,
+) -> Result<Accepted, ErrorBody> {
+    shell
+        .docent
+        .auth()
+        .request_password_reset(request)
+        .await
+        .map_err(ipc)
+}
+
+/// Sets a new password with a reset link's token.
+#[tauri::command]
+pub async fn auth_reset_password(
+    shell: State<'_, Shell>,
+    request: PasswordReset,
+) -> Result<Accepted, ErrorBody> {
+    shell
+        .docent
+        .auth()
+        .reset_password(request)
+        .await
+        .map_err(ipc)
+}
+
+/// Emails a sign-in link and code.
+#[tauri::command]
+pub async fn auth_request_login(
+    shell: State<'_, Shell>,
+    request: EmailRequest,
+) -> Result<Accepted, ErrorBody> {
+    shell
+        .docent
+        .auth()
+        .request_login(request)
+        .await
+        .map_err(ipc)
+}
+
+/// Signs in with a sign-in link's token or an emailed code; the shell keeps the session.
+#[tauri::command]
+pub async fn auth_verify_login(
+    shell: State<'_, Shell>,
+    request: VerifyLogin,
+) -> Result<SignedIn, ErrorBody> {
+    let session = shell
+        .docent
+        .auth()
+        .verify_login(request)
+        .await
+        .map_err(ipc)?;
+    Ok(shell.keep(session).await)
 }

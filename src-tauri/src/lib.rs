@@ -19,7 +19,11 @@ pub fn run() {
         .with_env_filter(tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_default())
         .init();
     let settings = match settings {
-        Ok(settings) => settings,
+        Ok(mut settings) => {
+            // Sign-in emails sent from the app also carry a docent:// link back into it.
+            settings.desktop_links = true;
+            settings
+        }
         Err(err) => {
             eprintln!("Docent cannot start: {err}");
             std::process::exit(2);
@@ -30,6 +34,7 @@ pub fn run() {
             let docent = tauri::async_runtime::block_on(async {
                 let docent = Docent::open(settings).await?;
                 docent.spawn_cleanup();
+                docent.spawn_mail_worker();
                 Ok::<_, docent_core::Error>(docent)
             })
             .map_err(|err| {
@@ -45,6 +50,10 @@ pub fn run() {
             commands::auth_logout,
             commands::auth_logout_all,
             commands::auth_current_user,
+            commands::auth_request_reset,
+            commands::auth_reset_password,
+            commands::auth_request_login,
+            commands::auth_verify_login,
         ])
         .run(tauri::generate_context!())
         .expect("Docent's window could not be started");

@@ -10,8 +10,10 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use std::time::Duration;
 
+use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+use crate::domain::{DomainList, DomainRules};
 use crate::error::{Error, Result};
 
 /// The identifier under which Docent keeps its data (the same as the desktop app's bundle
@@ -84,6 +86,58 @@ pub struct SettingsLayer {
         arg(long, env = "DOCENT_CLEANUP_INTERVAL", value_name = "DURATION")
     )]
     pub cleanup_interval: Option<HumanDuration>,
+
+    /// SMTP server for email: smtp://user:pass@host:587?tls=required (STARTTLS),
+    /// smtps://user:pass@host:465 (TLS), or smtp://127.0.0.1:2525 (a local relay)
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "DOCENT_SMTP_URL", value_name = "URL")
+    )]
+    pub smtp_url: Option<SmtpUrl>,
+
+    /// Sender of Docent's emails, e.g. "Docent <docent@example.com>" (needed with SMTP)
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "DOCENT_MAIL_FROM", value_name = "ADDRESS")
+    )]
+    pub mail_from: Option<String>,
+
+    /// `smtp`, or `file` to write .eml files into <data dir>/mail for development [default:
+    /// smtp when DOCENT_SMTP_URL is set; otherwise email is off]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "DOCENT_MAIL_TRANSPORT", value_name = "smtp|file")
+    )]
+    pub mail_transport: Option<MailTransportKind>,
+
+    /// Lifetime of a password-reset link [default: 1h]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "DOCENT_RESET_TOKEN_TTL", value_name = "DURATION")
+    )]
+    pub reset_token_ttl: Option<HumanDuration>,
+
+    /// Lifetime of a sign-in link and code [default: 15m]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "DOCENT_LOGIN_TOKEN_TTL", value_name = "DURATION")
+    )]
+    pub login_token_ttl: Option<HumanDuration>,
+
+    /// Only these email domains (and their subdomains) may have accounts, comma-separated
+    /// [default: any]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "DOCENT_ALLOWED_EMAIL_DOMAINS", value_name = "DOMAINS")
+    )]
+    pub allowed_email_domains: Option<DomainList>,
+
+    /// These email domains (and their subdomains) may not have accounts, comma-separated
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "DOCENT_BLOCKED_EMAIL_DOMAINS", value_name = "DOMAINS")
+    )]
+    pub blocked_email_domains: Option<DomainList>,
 }
 
 impl SettingsLayer {
@@ -127,6 +181,13 @@ impl SettingsLayer {
             session_ttl: self.session_ttl.or(lower.session_ttl),
             session_idle_timeout: self.session_idle_timeout.or(lower.session_idle_timeout),
             cleanup_interval: self.cleanup_interval.or(lower.cleanup_interval),
+            smtp_url: self.smtp_url.or(lower.smtp_url),
+            mail_from: self.mail_from.or(lower.mail_from),
+            mail_transport: self.mail_transport.or(lower.mail_transport),
+            reset_token_ttl: self.reset_token_ttl.or(lower.reset_token_ttl),
+            login_token_ttl: self.login_token_ttl.or(lower.login_token_ttl),
+            allowed_email_domains: self.allowed_email_domains.or(lower.allowed_email_domains),
+            blocked_email_domains: self.blocked_email_domains.or(lower.blocked_email_domains),
         }
     }
 
@@ -170,6 +231,101 @@ pub struct Settings {
     pub session_idle_timeout: Duration,
     /// Interval of the cleanup task.
     pub cleanup_interval: Duration,
+    /// How email leaves, if at all.
+    pub mail: MailSettings,
+    /// Lifetime of a password-reset link.
+    pub reset_token_ttl: Duration,
+    /// Lifetime of a sign-in link and code.
+    pub login_token_ttl: Duration,
+    /// Which email domains may have accounts.
+    pub email_domains: DomainRules,
+    /// Whether sign-in emails also carry a `docent://` link (set by the desktop app).
+    pub desktop_links: bool,
+}
+
+/// Where Docent's email goes.
+#[derive(Debug, Clone)]
+pub enum MailSettings {
+    /// Email is not configured: the email features answer `email_not_configured`.
+    Off,
+    /// Sent through an SMTP server.
+    Smtp {
+        /// The server, with credentials.
+        url: SmtpUrl,
+        /// The sender.
+        from: String,
+    },
+    /// Written as .eml files into a folder (development).
+    File {
+        /// The folder.
+        dir: PathBuf,
+        /// The sender.
+        from: String,
+    },
+}
+
+/// Which mail transport to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MailTransportKind {
+    /// SMTP (`DOCENT_SMTP_URL`).
+    Smtp,
+    /// .eml files in the data dir.
+    File,
+}
+
+impl FromStr for MailTransportKind {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "smtp" => Ok(Self::Smtp),
+            "file" => Ok(Self::File),
+            other => Err(format!(
+                "{other:?} is not a mail transport; use smtp or file"
+            )),
+        }
+    }
+}
+
+/// An SMTP URL; it may carry a password, so it is kept secret and never printed.
+#[derive(Clone)]
+pub struct SmtpUrl(std::sync::Arc<SecretString>);
+
+impl SmtpUrl {
+    /// The URL itself, for the transport.
+    pub fn expose_secret(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SmtpUrl([REDACTED])")
+    }
+}
+
+impl FromStr for SmtpUrl {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        let raw = raw.trim();
+        if !(raw.starts_with("smtp://") || raw.starts_with("smtps://")) || raw.len() < 10 {
+            return Err(
+                "an SMTP URL looks like smtp://user:pass@host:587?tls=required, smtps://user:pass@host:465 or smtp://127.0.0.1:2525"
+                    .to_owned(),
+            );
+        }
+        Ok(Self(std::sync::Arc::new(SecretString::from(raw))))
+    }
+}
+
+impl<'de> Deserialize<'de> for SmtpUrl {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 impl Settings {
@@ -185,6 +341,11 @@ impl Settings {
             session_ttl: Duration::from_secs(7 * 24 * 3600),
             session_idle_timeout: Duration::from_secs(24 * 3600),
             cleanup_interval: Duration::from_secs(600),
+            mail: MailSettings::Off,
+            reset_token_ttl: Duration::from_secs(3600),
+            login_token_ttl: Duration::from_secs(15 * 60),
+            email_domains: DomainRules::default(),
+            desktop_links: false,
         }
     }
 
@@ -213,6 +374,29 @@ impl Settings {
             .public_url
             .map(|url| parse_public_url(&url))
             .transpose()?;
+        let mail = match (layer.mail_transport, layer.smtp_url) {
+            (Some(MailTransportKind::File), _) => MailSettings::File {
+                dir: defaults.data_dir.join("mail"),
+                from: layer
+                    .mail_from
+                    .unwrap_or_else(|| "Docent <docent@localhost>".to_owned()),
+            },
+            (Some(MailTransportKind::Smtp) | None, Some(url)) => MailSettings::Smtp {
+                url,
+                from: layer.mail_from.ok_or_else(|| Error::Config {
+                    code: "invalid_setting",
+                    message: "DOCENT_SMTP_URL is set but DOCENT_MAIL_FROM is not; set it to the sender, e.g. \"Docent <docent@example.com>\".".to_owned(),
+                })?,
+            },
+            (Some(MailTransportKind::Smtp), None) => {
+                return Err(Error::Config {
+                    code: "invalid_setting",
+                    message: "DOCENT_MAIL_TRANSPORT is smtp but DOCENT_SMTP_URL is not set."
+                        .to_owned(),
+                })
+            }
+            (None, None) => MailSettings::Off,
+        };
         Ok(Self {
             addr: layer.addr.unwrap_or(defaults.addr),
             public_url,
@@ -226,8 +410,27 @@ impl Settings {
             cleanup_interval: layer
                 .cleanup_interval
                 .map_or(defaults.cleanup_interval, |d| d.0),
+            mail,
+            reset_token_ttl: layer
+                .reset_token_ttl
+                .map_or(defaults.reset_token_ttl, |d| d.0),
+            login_token_ttl: layer
+                .login_token_ttl
+                .map_or(defaults.login_token_ttl, |d| d.0),
+            email_domains: DomainRules {
+                allowed: layer.allowed_email_domains.unwrap_or_default(),
+                blocked: layer.blocked_email_domains.unwrap_or_default(),
+            },
+            desktop_links: false,
             data_dir: defaults.data_dir,
         })
+    }
+
+    /// The base of links in emails: the public URL, else `http://<addr>`.
+    pub fn public_base_url(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.addr))
     }
 
     /// The path of the SQLite database.

@@ -57,6 +57,12 @@ pub enum Error {
     /// The session existed but has ended (absolute lifetime or idle timeout).
     #[error("Your session has expired. Please sign in again.")]
     SessionExpired,
+    /// A one-time link (reset or sign-in) is unknown, expired or already used.
+    #[error("This link has expired or has already been used. Request a new email.")]
+    InvalidToken,
+    /// A sign-in code is wrong or expired, or its request is void after too many wrong codes.
+    #[error("That code is not valid. Check the newest email from Docent, or request a new one.")]
+    InvalidCode,
     /// Registration with an email that already has an account.
     #[error("An account with this email already exists. Sign in, or reset your password.")]
     EmailTaken,
@@ -122,6 +128,8 @@ impl Error {
             Self::Unauthenticated => "unauthenticated",
             Self::SessionExpired => "session_expired",
             Self::EmailTaken => "email_taken",
+            Self::InvalidToken => "invalid_token",
+            Self::InvalidCode => "invalid_code",
             Self::TooManyAttempts { .. } => "too_many_attempts",
             Self::NotFound { .. } => "not_found",
             Self::Internal(_) => "internal",
@@ -136,6 +144,7 @@ impl Error {
                 ErrorKind::Unauthorized
             }
             Self::EmailTaken => ErrorKind::Conflict,
+            Self::InvalidToken | Self::InvalidCode => ErrorKind::BadRequest,
             Self::TooManyAttempts { .. } => ErrorKind::TooManyRequests,
             Self::Forbidden { .. } => ErrorKind::Forbidden,
             Self::NotFound { .. } => ErrorKind::NotFound,

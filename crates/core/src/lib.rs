@@ -10,18 +10,24 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod error;
+mod mail;
 mod store;
 
 use std::sync::Arc;
 
-pub use auth::{AuthService, CleanupReport, Credentials, CurrentUser, NewSession, RegisteredUser};
+pub use auth::{
+    Accepted, AuthService, CleanupReport, Credentials, CurrentUser, EmailRequest, NewSession,
+    PasswordReset, RegisteredUser, VerifyLogin,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Settings, SettingsLayer};
 pub use domain::SecretToken;
 pub use error::{Error, ErrorBody, ErrorKind, Result};
+pub use mail::{DeliveryReport, MailWorker};
 
-use crate::auth::{Hasher, SessionPolicy};
+use crate::auth::{AuthParts, EmailLinks, Hasher, SessionPolicy};
 use crate::domain::PasswordPolicy;
+use crate::mail::Mailer;
 use crate::store::Store;
 
 /// A running Docent core over one data dir. Cheap to clone; clones share everything.
@@ -34,6 +40,7 @@ pub struct Docent {
 struct Inner {
     settings: Settings,
     store: Arc<Store>,
+    mailer: Arc<Mailer>,
     auth: AuthService,
 }
 
@@ -47,23 +54,37 @@ impl Docent {
     pub async fn open_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Result<Self> {
         let store = Arc::new(Store::open(&settings.database_path()).await?);
         let hasher = Hasher::start().await?;
-        let auth = AuthService::new(
-            store.clone(),
+        let mailer = Arc::new(Mailer::new(&settings.mail, store.clone(), clock.clone())?);
+        let auth = AuthService::new(AuthParts {
+            store: store.clone(),
             clock,
             hasher,
-            PasswordPolicy {
+            mailer: mailer.clone(),
+            passwords: PasswordPolicy {
                 min_length: settings.password_min_length,
             },
-            SessionPolicy {
+            sessions: SessionPolicy {
                 ttl: settings.session_ttl,
                 idle_timeout: settings.session_idle_timeout,
             },
+            email_domains: settings.email_domains.clone(),
+            email_links: EmailLinks {
+                public_base: settings.public_base_url(),
+                reset_ttl: settings.reset_token_ttl,
+                login_ttl: settings.login_token_ttl,
+                desktop_links: settings.desktop_links,
+            },
+        });
+        tracing::info!(
+            database = %store.path().display(),
+            email = mailer.is_configured(),
+            "data dir open"
         );
-        tracing::info!(database = %store.path().display(), "data dir open");
         Ok(Self {
             inner: Arc::new(Inner {
                 settings,
                 store,
+                mailer,
                 auth,
             }),
         })
@@ -102,6 +123,18 @@ impl Docent {
                 }
             }
         })
+    }
+
+    /// Sends the outbox's due emails now (the mail worker does this on its own; tests call it
+    /// after moving the clock).
+    pub async fn deliver_outbox(&self) -> Result<DeliveryReport> {
+        self.inner.mailer.deliver_due().await
+    }
+
+    /// Runs the mail worker (sending the outbox, retrying failures) until it is stopped or the
+    /// runtime ends. Does nothing when email is not configured.
+    pub fn spawn_mail_worker(&self) -> MailWorker {
+        MailWorker::spawn(self.inner.mailer.clone())
     }
 
     /// Checks that the database answers.

@@ -81,6 +81,10 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(routes::auth::logout))
         .routes(routes!(routes::auth::logout_all))
         .routes(routes!(routes::auth::validate))
+        .routes(routes!(routes::auth::reset_request))
+        .routes(routes!(routes::auth::reset_password))
+        .routes(routes!(routes::auth::request_login))
+        .routes(routes!(routes::auth::verify_login))
         .split_for_parts()
 }
 
@@ -123,7 +127,7 @@ pub fn app(state: AppState) -> Router {
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(
             "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; \
-             connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'",
+             connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'",
         ),
     ))
     .layer(CatchPanicLayer::custom(|_| {
@@ -157,21 +161,27 @@ pub struct Server {
 }
 
 impl Server {
-    /// Binds `docent.settings().addr` (port 0 picks a free port).
+    /// Binds `docent.settings().addr`.
     pub async fn bind(docent: Docent) -> anyhow::Result<Self> {
-        let settings = docent.settings().clone();
-        let listener = TcpListener::bind(settings.addr).await.with_context(|| {
+        let addr = docent.settings().addr;
+        let listener = TcpListener::bind(addr).await.with_context(|| {
             format!(
-                "cannot listen on {} (is another server using it? set --addr or DOCENT_ADDR)",
-                settings.addr
+                "cannot listen on {addr} (is another server using it? set --addr or DOCENT_ADDR)"
             )
         })?;
+        Self::on(listener, docent)
+    }
+
+    /// Serves on a listener already bound (its address should be the core's `addr`, which
+    /// emailed links are built from when no public URL is set).
+    pub fn on(listener: TcpListener, docent: Docent) -> anyhow::Result<Self> {
+        let settings = docent.settings().clone();
         let bound = listener.local_addr()?;
         let web = WebPolicy::new(bound, settings.public_url.as_deref());
         if !bound.ip().is_loopback() && settings.public_url.is_none() {
             tracing::warn!(
                 %bound,
-                "listening beyond loopback over plain HTTP: session cookies are Secure, so browsers only send them over HTTPS; put Docent behind a TLS proxy and set DOCENT_PUBLIC_URL"
+                "listening beyond loopback without DOCENT_PUBLIC_URL: emailed links name {bound}, and session cookies are Secure, so browsers only send them over HTTPS; put Docent behind a TLS proxy and set DOCENT_PUBLIC_URL"
             );
         }
         let ui_dir = ui::locate(settings.ui_dir.as_deref()).map(Arc::new);
@@ -202,10 +212,12 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         let cleanup = self.state.docent.spawn_cleanup();
+        let mail = self.state.docent.spawn_mail_worker();
         let result = axum::serve(self.listener, app(self.state))
             .with_graceful_shutdown(shutdown)
             .await;
         cleanup.abort();
+        mail.stop().await;
         result
     }
 }

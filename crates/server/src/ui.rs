@@ -51,11 +51,20 @@ pub async fn fallback(State(state): State<AppState>, request: Request) -> Respon
         )
             .into_response();
     };
-    let index = dir.join("index.html");
-    let served = ServeDir::new(dir)
-        .fallback(ServeFile::new(&index))
-        .oneshot(request)
-        .await;
+    // Client-side routes get index.html; a missing file (a name with an extension) is a 404,
+    // never the page served in place of a script or stylesheet.
+    let is_file = path
+        .rsplit('/')
+        .next()
+        .is_some_and(|name| name.contains('.'));
+    let served = if is_file {
+        ServeDir::new(dir).oneshot(request).await
+    } else {
+        ServeDir::new(dir)
+            .fallback(ServeFile::new(dir.join("index.html")))
+            .oneshot(request)
+            .await
+    };
     match served {
         Ok(response) => {
             let is_html = response

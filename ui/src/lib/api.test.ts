@@ -292,3 +292,118 @@ describe('helpers', () => {
     expect(chooseApi()).toBe(httpApi);
   });
 });
+
+describe('password reset and email sign-in', () => {
+  const accepted = { message: 'If an account exists for that email, we sent a link.' };
+
+  it('requestPasswordReset posts the email to /auth/reset-request and returns the sentence', async () => {
+    const fetchMock = stubFetch(json(202, accepted));
+    await expect(httpApi.requestPasswordReset('ada@example.com')).resolves.toEqual(accepted);
+
+    const [url, init] = call(fetchMock);
+    expect(url).toBe('/auth/reset-request');
+    expect(init.method).toBe('POST');
+    expect(init.credentials).toBe('same-origin');
+    expect(init.headers).toMatchObject({ 'Content-Type': 'application/json', Accept: 'application/json' });
+    expect(JSON.parse(String(init.body))).toEqual({ email: 'ada@example.com' });
+  });
+
+  it('resetPassword posts the token and password to /auth/reset-password', async () => {
+    const fetchMock = stubFetch(json(200, { message: 'Your password was changed.' }));
+    await expect(httpApi.resetPassword({ token: 'tok-123', password: 'a brand new passphrase' })).resolves.toEqual({
+      message: 'Your password was changed.',
+    });
+
+    const [url, init] = call(fetchMock);
+    expect(url).toBe('/auth/reset-password');
+    expect(init.method).toBe('POST');
+    expect(JSON.parse(String(init.body))).toEqual({ token: 'tok-123', password: 'a brand new passphrase' });
+  });
+
+  it('requestLoginEmail posts the email to /auth/request-login', async () => {
+    const fetchMock = stubFetch(json(202, accepted));
+    await expect(httpApi.requestLoginEmail('ada@example.com')).resolves.toEqual(accepted);
+
+    const [url, init] = call(fetchMock);
+    expect(url).toBe('/auth/request-login');
+    expect(init.method).toBe('POST');
+    expect(JSON.parse(String(init.body))).toEqual({ email: 'ada@example.com' });
+  });
+
+  it('an accepted request without a sentence gets one', async () => {
+    stubFetch(new Response(null, { status: 202 }), json(202, { message: '  ' }), json(200, {}));
+    const reset = await httpApi.requestPasswordReset('ada@example.com');
+    const login = await httpApi.requestLoginEmail('ada@example.com');
+    const changed = await httpApi.resetPassword({ token: 't', password: 'p' });
+    for (const { message } of [reset, login, changed]) expect(message.trim().length).toBeGreaterThan(10);
+  });
+
+  it('verifyLogin posts only the token, or only the email and code, to /auth/verify-login', async () => {
+    const body = { session_token: 'secret', user_id: 'u1', domain: 'example.com', expires_at: '2030-01-01T00:00:00Z' };
+    const fetchMock = stubFetch(json(200, body), json(200, body));
+
+    await httpApi.verifyLogin({ token: 'tok-123', email: 'stray' } as { token: string });
+    await httpApi.verifyLogin({ email: 'ada@example.com', code: 'K7QM3XWP' });
+
+    const [url, init] = call(fetchMock, 0);
+    expect(url).toBe('/auth/verify-login');
+    expect(init.method).toBe('POST');
+    expect(init.credentials).toBe('same-origin');
+    expect(JSON.parse(String(init.body))).toEqual({ token: 'tok-123' });
+    const [codeUrl, codeInit] = call(fetchMock, 1);
+    expect(codeUrl).toBe('/auth/verify-login');
+    expect(JSON.parse(String(codeInit.body))).toEqual({ email: 'ada@example.com', code: 'K7QM3XWP' });
+  });
+
+  it('verifyLogin returns the user id and expiry, never the session token', async () => {
+    stubFetch(
+      json(200, { session_token: 'secret', user_id: 'u1', domain: 'example.com', expires_at: '2030-01-01T00:00:00Z' }),
+    );
+    const result = await httpApi.verifyLogin({ token: 'tok-123' });
+    expect(result).toEqual({ userId: 'u1', expiresAt: '2030-01-01T00:00:00Z' });
+    expect(JSON.stringify(result)).not.toContain('secret');
+  });
+
+  it('verifyLogin needs user_id and expires_at', async () => {
+    stubFetch(json(200, { user_id: 'u1' }));
+    expect(await rejection(httpApi.verifyLogin({ token: 't' }))).toMatchObject({
+      status: 200,
+      code: 'invalid_response',
+    });
+  });
+
+  it('keeps the codes and sentences of the new errors', async () => {
+    stubFetch(
+      envelope(503, 'email_not_configured', 'This server cannot send email yet.'),
+      envelope(400, 'invalid_token', 'This link has expired.'),
+      envelope(422, 'password_too_common', 'This password is too common.'),
+      envelope(403, 'domain_not_allowed', 'This email domain cannot sign in here.'),
+      envelope(400, 'invalid_code', 'That code is wrong. Request a new email.'),
+      envelope(400, 'invalid_token', 'This link has expired.'),
+    );
+    expect(await rejection(httpApi.requestPasswordReset('ada@example.com'))).toMatchObject({
+      status: 503,
+      code: 'email_not_configured',
+      message: 'This server cannot send email yet.',
+    });
+    expect(await rejection(httpApi.resetPassword({ token: 't', password: 'p' }))).toMatchObject({
+      status: 400,
+      code: 'invalid_token',
+    });
+    expect(await rejection(httpApi.resetPassword({ token: 't', password: 'p' }))).toMatchObject({
+      status: 422,
+      code: 'password_too_common',
+    });
+    expect(await rejection(httpApi.requestLoginEmail('ada@elsewhere.org'))).toMatchObject({
+      status: 403,
+      code: 'domain_not_allowed',
+      message: 'This email domain cannot sign in here.',
+    });
+    expect(await rejection(httpApi.verifyLogin({ email: 'ada@example.com', code: 'AAAA0000' }))).toMatchObject({
+      status: 400,
+      code: 'invalid_code',
+      message: 'That code is wrong. Request a new email.',
+    });
+    expect(await rejection(httpApi.verifyLogin({ token: 't' }))).toMatchObject({ status: 400, code: 'invalid_token' });
+  });
+});

@@ -39,6 +39,43 @@ export interface Credentials {
   password: string;
 }
 
+/**
+ * The server's answer to a request it accepted (a reset or sign-in email): one sentence
+ * for the user. It is the same whether or not an account exists for the email.
+ */
+export interface Acknowledgement {
+  message: string;
+}
+
+/** A new password, with the token from the reset link (`POST /auth/reset-password`). */
+export interface PasswordReset {
+  token: string;
+  password: string;
+}
+
+/**
+ * What proves a passwordless sign-in (`POST /auth/verify-login`): the token from the
+ * emailed link, or the email with the code from that email (e.g. `K7QM-3XWP`).
+ */
+export type LoginProof = { token: string } | { email: string; code: string };
+
+/** Sentences for an accepted request whose answer came without one. */
+export const RESET_REQUESTED_MESSAGE =
+  'If an account exists for that email, a link to reset its password is on its way.';
+export const PASSWORD_RESET_MESSAGE = 'Your password was changed.';
+export const LOGIN_REQUESTED_MESSAGE = 'If that email can sign in here, a sign-in email is on its way.';
+
+/** The sentence of an acknowledgement, or `fallback` when there is none. */
+export function readMessage(data: unknown, fallback: string): Acknowledgement {
+  const message = isRecord(data) ? data['message'] : undefined;
+  return { message: typeof message === 'string' && message.trim() !== '' ? message : fallback };
+}
+
+/** The body of a passwordless sign-in: only the fields of the proof that was given. */
+export function loginProofBody(proof: LoginProof): Record<string, string> {
+  return 'token' in proof ? { token: proof.token } : { email: proof.email, code: proof.code };
+}
+
 export interface Api {
   register(credentials: Credentials): Promise<RegisteredUser>;
   login(credentials: Credentials): Promise<LoginResult>;
@@ -48,6 +85,14 @@ export interface Api {
   logoutAll(): Promise<void>;
   /** The signed-in user, or `null` when there is no valid session (401). */
   currentUser(): Promise<CurrentUser | null>;
+  /** Asks for a password-reset email. The answer does not say whether the account exists. */
+  requestPasswordReset(email: string): Promise<Acknowledgement>;
+  /** Sets a new password with the token from a reset link. Does not sign in. */
+  resetPassword(reset: PasswordReset): Promise<Acknowledgement>;
+  /** Asks for a sign-in email (link and code). The answer does not say whether the account exists. */
+  requestLoginEmail(email: string): Promise<Acknowledgement>;
+  /** Signs in with the emailed link's token or code; like `login`, the token stays out of the UI. */
+  verifyLogin(proof: LoginProof): Promise<LoginResult>;
 }
 
 /** Codes the UI itself produces; every other code comes from the server. */
@@ -275,6 +320,30 @@ export function createHttpApi(options: HttpApiOptions = {}): Api {
 
     async logoutAll() {
       await request('POST', '/auth/logout-all');
+    },
+
+    async requestPasswordReset(email) {
+      const { data } = await request('POST', '/auth/reset-request', { email });
+      return readMessage(data, RESET_REQUESTED_MESSAGE);
+    },
+
+    async resetPassword({ token, password }) {
+      const { data } = await request('POST', '/auth/reset-password', { token, password });
+      return readMessage(data, PASSWORD_RESET_MESSAGE);
+    },
+
+    async requestLoginEmail(email) {
+      const { data } = await request('POST', '/auth/request-login', { email });
+      return readMessage(data, LOGIN_REQUESTED_MESSAGE);
+    },
+
+    async verifyLogin(proof) {
+      const { status, data } = await requestObject('POST', '/auth/verify-login', loginProofBody(proof));
+      // As with login, `session_token` is ignored: the HttpOnly cookie carries the session.
+      return {
+        userId: readString(data, 'user_id', status),
+        expiresAt: readString(data, 'expires_at', status),
+      };
     },
 
     async currentUser() {

@@ -1,4 +1,13 @@
-import { ApiError, describeError, toApiError, type Api, type Credentials, type CurrentUser } from './api';
+import {
+  ApiError,
+  describeError,
+  toApiError,
+  type Api,
+  type Credentials,
+  type CurrentUser,
+  type LoginProof,
+  type LoginResult,
+} from './api';
 import type { Navigator } from './router.svelte';
 import { paths, type AuthState } from './routes';
 
@@ -11,16 +20,60 @@ import { paths, type AuthState } from './routes';
 export class FormStore {
   login: Credentials = $state({ email: '', password: '' });
   register: Credentials = $state({ email: '', password: '' });
+  forgotPassword: { email: string } = $state({ email: '' });
+  resetPassword: { password: string } = $state({ password: '' });
+  /**
+   * The passwordless sign-in: `sent` is the server's answer once the email went out,
+   * which puts the form at its second step (typing the code).
+   */
+  emailLogin: EmailLoginForm = $state(emptyEmailLogin());
+
+  /** Copies the email typed on the login page into another form that has none yet. */
+  prefillEmail(form: 'forgotPassword' | 'emailLogin'): void {
+    if (this[form].email === '') this[form].email = this.login.email;
+  }
 
   clearPasswords(): void {
     this.login.password = '';
     this.register.password = '';
+    this.resetPassword.password = '';
   }
 
   clear(): void {
     this.login = { email: '', password: '' };
     this.register = { email: '', password: '' };
+    this.forgotPassword = { email: '' };
+    this.resetPassword = { password: '' };
+    this.emailLogin = emptyEmailLogin();
   }
+}
+
+export interface EmailLoginForm {
+  email: string;
+  code: string;
+  sent: string | null;
+}
+
+function emptyEmailLogin(): EmailLoginForm {
+  return { email: '', code: '', sent: null };
+}
+
+/**
+ * How an action that has something to say on success went: the sentence to show
+ * either way, and on failure the error code, for views that react to particular codes
+ * (an expired link…).
+ */
+export type Outcome = { ok: true; message: string } | { ok: false; code: string; error: string };
+
+/** Shown on the login page after a password reset. */
+export const PASSWORD_CHANGED = 'Your password was changed. Sign in with the new one.';
+/** Shown on the reset page when this browser is still signed in after a reset. */
+export const PASSWORD_CHANGED_SIGNED_IN = 'Your password was changed.';
+const SIGNED_IN = 'You are signed in.';
+
+function failure(error: unknown): Outcome {
+  const apiError = toApiError(error);
+  return { ok: false, code: apiError.code, error: describeError(apiError) };
 }
 
 /**
@@ -35,6 +88,8 @@ export class AuthController {
   user: CurrentUser | null = $state(null);
   /** Why the user was sent to the login page; shown there until the next attempt. */
   notice: string | null = $state(null);
+  /** Good news for the login page (the password was changed); shown there until the next attempt. */
+  confirmation: string | null = $state(null);
   /** Why the session could not be checked at start (server unreachable…). */
   startupError: string | null = $state(null);
   readonly forms = new FormStore();
@@ -63,8 +118,9 @@ export class AuthController {
 
   async login(credentials: Credentials): Promise<string | null> {
     this.notice = null;
+    this.confirmation = null;
     try {
-      await this.#signInWith(credentials);
+      await this.#signInWith(() => this.#api.login(credentials));
       this.#nav.navigate(paths.home);
       return null;
     } catch (error) {
@@ -82,7 +138,7 @@ export class AuthController {
 
     onProgress?.('signing_in');
     try {
-      await this.#signInWith(credentials);
+      await this.#signInWith(() => this.#api.login(credentials));
       this.forms.register = { email: '', password: '' };
       this.#nav.navigate(paths.home);
       return null;
@@ -95,6 +151,90 @@ export class AuthController {
       this.#nav.navigate(paths.login);
       return null;
     }
+  }
+
+  /** Asks for a password-reset email; on success, the server's sentence. */
+  async requestPasswordReset(email: string): Promise<Outcome> {
+    try {
+      const { message } = await this.#api.requestPasswordReset(email);
+      return { ok: true, message };
+    } catch (error) {
+      return failure(error);
+    }
+  }
+
+  /**
+   * Sets the new password with the token from the reset link. It does not sign in:
+   * on success the token leaves the address bar and the user is sent to the login
+   * page with a confirmation. A browser that was signed in already stays so, and
+   * on the page, if the server kept its session.
+   */
+  async resetPassword(token: string, password: string): Promise<Outcome> {
+    try {
+      await this.#api.resetPassword({ token, password });
+    } catch (error) {
+      return failure(error);
+    }
+    this.forms.resetPassword.password = '';
+    this.#nav.clearQuery();
+
+    if (this.state === 'signed_in') {
+      // The server may have ended the sessions that the old password opened.
+      let user: CurrentUser | null;
+      try {
+        user = await this.#api.currentUser();
+      } catch {
+        user = this.user;
+      }
+      if (user) {
+        this.#signIn(user);
+        return { ok: true, message: PASSWORD_CHANGED_SIGNED_IN };
+      }
+      this.#signOut();
+    }
+
+    this.notice = null;
+    this.confirmation = PASSWORD_CHANGED;
+    this.forms.login.password = '';
+    this.#nav.navigate(paths.login);
+    return { ok: true, message: PASSWORD_CHANGED };
+  }
+
+  /** Asks for a sign-in email; on success the form moves on to the code step. */
+  async requestLoginEmail(email: string): Promise<Outcome> {
+    try {
+      const { message } = await this.#api.requestLoginEmail(email);
+      this.forms.emailLogin.email = email;
+      this.forms.emailLogin.code = '';
+      this.forms.emailLogin.sent = message;
+      return { ok: true, message };
+    } catch (error) {
+      return failure(error);
+    }
+  }
+
+  /** Back to the first step of the passwordless sign-in, keeping the email. */
+  restartEmailLogin(): void {
+    this.forms.emailLogin.code = '';
+    this.forms.emailLogin.sent = null;
+  }
+
+  /**
+   * Signs in with the token of an emailed link, or with the email and the code from it.
+   * On success the token leaves the address bar and the user goes home.
+   */
+  async verifyLogin(proof: LoginProof): Promise<Outcome> {
+    this.notice = null;
+    this.confirmation = null;
+    try {
+      await this.#signInWith(() => this.#api.verifyLogin(proof));
+    } catch (error) {
+      return failure(error);
+    }
+    this.forms.emailLogin = emptyEmailLogin();
+    this.#nav.clearQuery();
+    this.#nav.navigate(paths.home);
+    return { ok: true, message: SIGNED_IN };
   }
 
   /** Ends this session. */
@@ -124,8 +264,9 @@ export class AuthController {
     return null;
   }
 
-  async #signInWith(credentials: Credentials): Promise<void> {
-    await this.#api.login(credentials);
+  /** Runs a sign-in call, then checks that the session was kept. */
+  async #signInWith(signIn: () => Promise<LoginResult>): Promise<void> {
+    await signIn();
     const user = await this.#api.currentUser();
     if (!user) {
       throw new ApiError(

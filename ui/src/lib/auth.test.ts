@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ada, FakeNavigator, fakeApi, unauthorized } from '../test/fakes';
 import { ApiError, NETWORK_ERROR_MESSAGE } from './api';
-import { AuthController } from './auth.svelte';
+import { AuthController, PASSWORD_CHANGED, PASSWORD_CHANGED_SIGNED_IN } from './auth.svelte';
 
 let api: ReturnType<typeof fakeApi>;
 let nav: FakeNavigator;
@@ -173,5 +173,186 @@ describe('logout', () => {
     await expect(auth.logoutAll()).resolves.toBe('Something broke.');
     expect(auth.state).toBe('signed_in');
     expect(nav.visited).toEqual([]);
+  });
+});
+
+describe('password reset', () => {
+  it('requestPasswordReset passes on the server sentence', async () => {
+    api.requestPasswordReset.mockResolvedValueOnce({ message: 'Check your email.' });
+    await expect(auth.requestPasswordReset('ada@example.com')).resolves.toEqual({
+      ok: true,
+      message: 'Check your email.',
+    });
+    expect(api.requestPasswordReset).toHaveBeenCalledWith('ada@example.com');
+    expect(nav.visited).toEqual([]);
+  });
+
+  it('requestPasswordReset reports the error code and sentence', async () => {
+    api.requestPasswordReset.mockRejectedValueOnce(
+      new ApiError(503, 'email_not_configured', 'This server cannot send email yet.'),
+    );
+    await expect(auth.requestPasswordReset('ada@example.com')).resolves.toEqual({
+      ok: false,
+      code: 'email_not_configured',
+      error: 'This server cannot send email yet.',
+    });
+  });
+
+  it('resetPassword clears the token from the URL, then sends the user to sign in with a confirmation', async () => {
+    await auth.start();
+    auth.notice = 'Your session has ended.';
+    auth.forms.resetPassword.password = 'a brand new passphrase';
+    auth.forms.login.password = 'the old one';
+
+    await expect(auth.resetPassword('tok-123', 'a brand new passphrase')).resolves.toMatchObject({ ok: true });
+    expect(api.resetPassword).toHaveBeenCalledWith({ token: 'tok-123', password: 'a brand new passphrase' });
+    expect(nav.queryCleared).toBe(1);
+    expect(nav.visited).toEqual([{ path: '/login', replace: false }]);
+    expect(auth.confirmation).toBe(PASSWORD_CHANGED);
+    expect(auth.notice).toBeNull();
+    expect(auth.forms.resetPassword.password).toBe('');
+    expect(auth.forms.login.password).toBe('');
+    expect(api.login).not.toHaveBeenCalled();
+    expect(auth.state).toBe('signed_out');
+  });
+
+  it('resetPassword reports an expired link and keeps everything', async () => {
+    auth.forms.resetPassword.password = 'a brand new passphrase';
+    api.resetPassword.mockRejectedValueOnce(new ApiError(400, 'invalid_token', 'This link has expired.'));
+    await expect(auth.resetPassword('tok-123', 'a brand new passphrase')).resolves.toEqual({
+      ok: false,
+      code: 'invalid_token',
+      error: 'This link has expired.',
+    });
+    expect(nav.queryCleared).toBe(0);
+    expect(nav.visited).toEqual([]);
+    expect(auth.forms.resetPassword.password).toBe('a brand new passphrase');
+    expect(auth.confirmation).toBeNull();
+  });
+
+  it('a signed-in browser whose session survived the reset stays signed in, on the page', async () => {
+    api.currentUser.mockResolvedValueOnce(ada);
+    await auth.start();
+    api.currentUser.mockResolvedValueOnce(ada);
+    await expect(auth.resetPassword('tok-123', 'a brand new passphrase')).resolves.toEqual({
+      ok: true,
+      message: PASSWORD_CHANGED_SIGNED_IN,
+    });
+    expect(auth.state).toBe('signed_in');
+    expect(nav.queryCleared).toBe(1);
+    expect(nav.visited).toEqual([]);
+  });
+
+  it('a signed-in browser whose session ended with the reset is sent to sign in', async () => {
+    api.currentUser.mockResolvedValueOnce(ada);
+    await auth.start();
+    api.currentUser.mockResolvedValueOnce(null);
+    await auth.resetPassword('tok-123', 'a brand new passphrase');
+    expect(auth.state).toBe('signed_out');
+    expect(auth.confirmation).toBe(PASSWORD_CHANGED);
+    expect(nav.path).toBe('/login');
+  });
+});
+
+describe('email sign-in', () => {
+  it('requestLoginEmail moves the form to the code step with the server sentence', async () => {
+    auth.forms.emailLogin.code = 'OLD';
+    api.requestLoginEmail.mockResolvedValueOnce({ message: 'Check your email.' });
+    await expect(auth.requestLoginEmail('ada@example.com')).resolves.toEqual({
+      ok: true,
+      message: 'Check your email.',
+    });
+    expect(api.requestLoginEmail).toHaveBeenCalledWith('ada@example.com');
+    expect(auth.forms.emailLogin).toEqual({ email: 'ada@example.com', code: '', sent: 'Check your email.' });
+  });
+
+  it('requestLoginEmail stays at the first step on an error', async () => {
+    api.requestLoginEmail.mockRejectedValueOnce(
+      new ApiError(403, 'domain_not_allowed', 'This email domain cannot sign in here.'),
+    );
+    await expect(auth.requestLoginEmail('ada@elsewhere.org')).resolves.toEqual({
+      ok: false,
+      code: 'domain_not_allowed',
+      error: 'This email domain cannot sign in here.',
+    });
+    expect(auth.forms.emailLogin.sent).toBeNull();
+  });
+
+  it('restartEmailLogin goes back to the first step, keeping the email', async () => {
+    await auth.requestLoginEmail('ada@example.com');
+    auth.forms.emailLogin.code = 'K7QM';
+    auth.restartEmailLogin();
+    expect(auth.forms.emailLogin).toEqual({ email: 'ada@example.com', code: '', sent: null });
+  });
+
+  it('verifyLogin with a code signs in, clears the form and goes home', async () => {
+    await auth.start();
+    await auth.requestLoginEmail('ada@example.com');
+    auth.forms.emailLogin.code = 'K7QM-3XWP';
+    auth.notice = 'Your session has ended.';
+    api.currentUser.mockResolvedValueOnce(ada);
+
+    await expect(auth.verifyLogin({ email: 'ada@example.com', code: 'K7QM3XWP' })).resolves.toMatchObject({
+      ok: true,
+    });
+    expect(api.verifyLogin).toHaveBeenCalledWith({ email: 'ada@example.com', code: 'K7QM3XWP' });
+    expect(auth.state).toBe('signed_in');
+    expect(auth.user).toEqual(ada);
+    expect(auth.notice).toBeNull();
+    expect(auth.forms.emailLogin).toEqual({ email: '', code: '', sent: null });
+    expect(nav.path).toBe('/');
+  });
+
+  it('verifyLogin with a link token clears it from the URL before going home', async () => {
+    api.currentUser.mockResolvedValueOnce(ada);
+    await auth.verifyLogin({ token: 'tok-123' });
+    expect(api.verifyLogin).toHaveBeenCalledWith({ token: 'tok-123' });
+    expect(nav.queryCleared).toBe(1);
+    expect(nav.visited).toEqual([{ path: '/', replace: false }]);
+  });
+
+  it('a wrong code keeps the user on the code step with the sentence', async () => {
+    await auth.start();
+    await auth.requestLoginEmail('ada@example.com');
+    api.verifyLogin.mockRejectedValueOnce(
+      new ApiError(400, 'invalid_code', 'That code is wrong or has expired.'),
+    );
+    await expect(auth.verifyLogin({ email: 'ada@example.com', code: 'AAAA0000' })).resolves.toEqual({
+      ok: false,
+      code: 'invalid_code',
+      error: 'That code is wrong or has expired.',
+    });
+    expect(auth.state).toBe('signed_out');
+    expect(auth.forms.emailLogin.sent).not.toBeNull();
+    expect(nav.queryCleared).toBe(0);
+    expect(nav.visited).toEqual([]);
+  });
+
+  it('reports a session that was not kept', async () => {
+    api.currentUser.mockResolvedValueOnce(null);
+    const outcome = await auth.verifyLogin({ token: 'tok-123' });
+    expect(outcome).toMatchObject({ ok: false, code: 'session_not_kept' });
+    expect(auth.state).not.toBe('signed_in');
+  });
+
+  it('logging out clears the new forms too', async () => {
+    api.currentUser.mockResolvedValueOnce(ada);
+    await auth.start();
+    auth.forms.forgotPassword.email = 'x@example.com';
+    auth.forms.resetPassword.password = 'secret passphrase';
+    auth.forms.emailLogin = { email: 'x@example.com', code: 'K7QM', sent: 'Sent.' };
+    await auth.logout();
+    expect(auth.forms.forgotPassword).toEqual({ email: '' });
+    expect(auth.forms.resetPassword).toEqual({ password: '' });
+    expect(auth.forms.emailLogin).toEqual({ email: '', code: '', sent: null });
+  });
+
+  it('prefillEmail copies the login email into an empty form only', () => {
+    auth.forms.login.email = 'ada@example.com';
+    auth.forms.prefillEmail('forgotPassword');
+    expect(auth.forms.forgotPassword.email).toBe('ada@example.com');
+    auth.forms.emailLogin.email = 'other@example.com';
+    auth.forms.prefillEmail('emailLogin');
+    expect(auth.forms.emailLogin.email).toBe('other@example.com');
   });
 });

@@ -1,4 +1,4 @@
-import { internalPathForClick, matchRoute, normalizePath, type RouteName } from './routes';
+import { internalPathForClick, matchRoute, normalizePath, queryParam, type RouteName } from './routes';
 
 export interface NavigateOptions {
   /** Replace the current history entry instead of adding one. */
@@ -9,6 +9,11 @@ export interface NavigateOptions {
 export interface Navigator {
   readonly route: RouteName | null;
   navigate(path: string, options?: NavigateOptions): void;
+  /**
+   * Removes the query string from the address bar and the current history entry, so a
+   * one-time token (`?token=…`) does not stay there once it has been used.
+   */
+  clearQuery(): void;
 }
 
 /** The browser objects the router uses; a test can pass its own window. */
@@ -21,6 +26,11 @@ type RouterWindow = Pick<Window, 'location' | 'history' | 'addEventListener' | '
  */
 export class Router implements Navigator {
   path: string = $state('/');
+  /**
+   * The query string of the page's URL (`?token=…` from an emailed link), '' when none.
+   * It may hold a secret: never log it.
+   */
+  search: string = $state('');
   /** Counts navigations the user caused (links, back/forward, actions); redirects don't count. */
   navigations: number = $state(0);
   readonly route: RouteName | null = $derived(matchRoute(this.path));
@@ -29,14 +39,28 @@ export class Router implements Navigator {
   constructor(win: RouterWindow = window) {
     this.#win = win;
     this.path = normalizePath(win.location.pathname);
-    // Show the canonical form in the address bar (/login/ -> /login).
-    if (win.location.pathname !== this.path) win.history.replaceState(win.history.state, '', this.path);
+    this.search = win.location.search;
+    // Show the canonical form in the address bar (/login/ -> /login), keeping the query.
+    if (win.location.pathname !== this.path) {
+      win.history.replaceState(win.history.state, '', this.path + win.location.search + win.location.hash);
+    }
+  }
+
+  /** A parameter of the page's query string, or null. */
+  param(name: string): string | null {
+    return queryParam(this.search, name);
+  }
+
+  clearQuery(): void {
+    if (this.#win.location.search !== '') this.#win.history.replaceState(this.#win.history.state, '', this.path);
+    this.search = '';
   }
 
   /** Follows the browser's back and forward buttons. Returns a function that stops. */
   listen(): () => void {
     const onPopState = () => {
       this.path = normalizePath(this.#win.location.pathname);
+      this.search = this.#win.location.search;
       this.navigations += 1;
     };
     this.#win.addEventListener('popstate', onPopState);
@@ -45,14 +69,16 @@ export class Router implements Navigator {
 
   navigate(path: string, options: NavigateOptions = {}): void {
     const target = normalizePath(path);
-    const current = this.#win.location.pathname;
+    // In-app paths carry no query: going anywhere, even to the same path, drops it.
+    const moves = this.#win.location.pathname !== target || this.#win.location.search !== '';
     if (options.replace) {
-      if (current !== target) this.#win.history.replaceState(null, '', target);
+      if (moves) this.#win.history.replaceState(null, '', target);
     } else {
-      if (current !== target) this.#win.history.pushState(null, '', target);
+      if (moves) this.#win.history.pushState(null, '', target);
       this.navigations += 1;
     }
     this.path = target;
+    this.search = '';
   }
 
   /** Click handler for in-app links: navigates without reloading the page. */

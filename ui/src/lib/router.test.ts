@@ -21,6 +21,46 @@ describe('Router', () => {
     expect(window.location.pathname).toBe('/login');
   });
 
+  it('keeps the query string (an emailed token) while normalising the path', () => {
+    window.history.replaceState(null, '', '/reset-password/?token=abc');
+    const router = new Router();
+    expect(router.route).toBe('resetPassword');
+    expect(router.param('token')).toBe('abc');
+    expect(window.location.pathname).toBe('/reset-password');
+    expect(window.location.search).toBe('?token=abc');
+  });
+
+  it('clearQuery removes the query from the current entry without a navigation', () => {
+    window.history.replaceState(null, '', '/login/verify?token=abc');
+    const router = new Router();
+    const push = vi.spyOn(window.history, 'pushState');
+    const replace = vi.spyOn(window.history, 'replaceState');
+    router.clearQuery();
+    expect(push).not.toHaveBeenCalled();
+    expect(replace).toHaveBeenCalledWith(null, '', '/login/verify');
+    expect(window.location.href).not.toContain('abc');
+    expect(router.param('token')).toBeNull();
+    expect(router.route).toBe('verifyLogin');
+    expect(router.navigations).toBe(0);
+  });
+
+  it('navigate drops the query, even to the same path', () => {
+    window.history.replaceState(null, '', '/reset-password?token=abc');
+    const router = new Router();
+    router.navigate('/reset-password');
+    expect(window.location.search).toBe('');
+    expect(router.param('token')).toBeNull();
+  });
+
+  it('reads the query again on back/forward', () => {
+    const router = new Router();
+    stop = router.listen();
+    window.history.pushState(null, '', '/login/verify?token=xyz');
+    window.dispatchEvent(new PopStateEvent('popstate'));
+    expect(router.route).toBe('verifyLogin');
+    expect(router.param('token')).toBe('xyz');
+  });
+
   it('navigate pushes a history entry and updates the route', () => {
     const router = new Router();
     const push = vi.spyOn(window.history, 'pushState');

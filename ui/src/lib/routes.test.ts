@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { internalPathForClick, matchRoute, normalizePath, paths, redirectFor, type ClickInfo } from './routes';
+import {
+  internalPathForClick,
+  matchRoute,
+  normalizePath,
+  paths,
+  queryParam,
+  redirectFor,
+  type ClickInfo,
+} from './routes';
 
 describe('normalizePath', () => {
   it.each([
@@ -22,6 +30,17 @@ describe('matchRoute', () => {
     expect(matchRoute('/')).toBe('home');
     expect(matchRoute('/login')).toBe('login');
     expect(matchRoute('/register')).toBe('register');
+  });
+
+  it('matches the password-reset and email sign-in paths, with or without a query', () => {
+    expect(matchRoute('/forgot-password')).toBe('forgotPassword');
+    expect(matchRoute('/reset-password')).toBe('resetPassword');
+    expect(matchRoute('/reset-password?token=abc')).toBe('resetPassword');
+    expect(matchRoute('/login/email')).toBe('emailLogin');
+    expect(matchRoute('/login/verify')).toBe('verifyLogin');
+    expect(matchRoute('/login/verify/?token=abc')).toBe('verifyLogin');
+    expect(paths.resetPassword).toBe('/reset-password');
+    expect(paths.verifyLogin).toBe('/login/verify');
   });
 
   it('tolerates trailing slashes and case', () => {
@@ -51,11 +70,38 @@ describe('redirectFor', () => {
     expect(redirectFor('register', 'signed_out')).toBeNull();
   });
 
+  it('lets signed-out users reach the password and email sign-in pages', () => {
+    for (const route of ['forgotPassword', 'resetPassword', 'emailLogin', 'verifyLogin'] as const) {
+      expect(redirectFor(route, 'signed_out'), route).toBeNull();
+    }
+  });
+
+  it('sends signed-in users home from the signed-out pages, but leaves a reset link usable', () => {
+    expect(redirectFor('forgotPassword', 'signed_in')).toBe(paths.home);
+    expect(redirectFor('emailLogin', 'signed_in')).toBe(paths.home);
+    expect(redirectFor('verifyLogin', 'signed_in')).toBe(paths.home);
+    expect(redirectFor('resetPassword', 'signed_in')).toBeNull();
+  });
+
   it('sends signed-in users home from the account pages or unknown paths', () => {
     expect(redirectFor('home', 'signed_in')).toBeNull();
     expect(redirectFor('login', 'signed_in')).toBe(paths.home);
     expect(redirectFor('register', 'signed_in')).toBe(paths.home);
     expect(redirectFor(null, 'signed_in')).toBe(paths.home);
+  });
+});
+
+describe('queryParam', () => {
+  it('reads a parameter, decoded', () => {
+    expect(queryParam('?token=abc-123', 'token')).toBe('abc-123');
+    expect(queryParam('?a=1&token=x%2By', 'token')).toBe('x+y');
+    expect(queryParam('token=abc', 'token')).toBe('abc');
+  });
+
+  it('is null when the parameter is absent or empty', () => {
+    expect(queryParam('', 'token')).toBeNull();
+    expect(queryParam('?other=1', 'token')).toBeNull();
+    expect(queryParam('?token=', 'token')).toBeNull();
   });
 });
 
@@ -75,6 +121,8 @@ describe('internalPathForClick', () => {
     expect(internalPathForClick(click, link, here)).toBe('/register');
     expect(internalPathForClick(click, { ...link, href: '/register/' }, here)).toBe('/register');
     expect(internalPathForClick(click, { ...link, target: '_self' }, here)).toBe('/register');
+    expect(internalPathForClick(click, { ...link, href: '/forgot-password' }, here)).toBe('/forgot-password');
+    expect(internalPathForClick(click, { ...link, href: '/login/email' }, here)).toBe('/login/email');
   });
 
   it('works on custom schemes such as Tauri’s', () => {

@@ -7,6 +7,12 @@ export const paths = {
   home: '/',
   login: '/login',
   register: '/register',
+  forgotPassword: '/forgot-password',
+  /** Fixed: the password-reset email links here, with `?token=…`. */
+  resetPassword: '/reset-password',
+  emailLogin: '/login/email',
+  /** Fixed: the sign-in email links here, with `?token=…`. */
+  verifyLogin: '/login/verify',
 } as const;
 
 export type RouteName = keyof typeof paths;
@@ -16,6 +22,12 @@ export type AuthState = 'checking' | 'unavailable' | 'signed_in' | 'signed_out';
 
 /** Routes that need a signed-in user. */
 const privateRoutes: ReadonlySet<RouteName> = new Set<RouteName>(['home']);
+
+/**
+ * Routes for everyone, signed in or not; every other route is for signed-out users only.
+ * A reset link stays usable when this browser still has a session.
+ */
+const openRoutes: ReadonlySet<RouteName> = new Set<RouteName>(['resetPassword']);
 
 /**
  * Canonical form of a pathname: leading slash, no repeated slashes,
@@ -41,12 +53,17 @@ export function isPrivate(route: RouteName): boolean {
   return privateRoutes.has(route);
 }
 
+export function isOpen(route: RouteName): boolean {
+  return openRoutes.has(route);
+}
+
 /**
  * Where to send the user instead of `route`, or null to stay.
  *
  * - While the session is being checked (or cannot be), nobody moves.
  * - Signed out: private and unknown paths go to the login page.
- * - Signed in: the login and register pages, and unknown paths, go home.
+ * - Signed in: the signed-out pages (login, register, password and email sign-in pages)
+ *   and unknown paths go home; the reset-password page stays open.
  */
 export function redirectFor(route: RouteName | null, auth: AuthState): string | null {
   if (auth === 'checking' || auth === 'unavailable') return null;
@@ -54,7 +71,7 @@ export function redirectFor(route: RouteName | null, auth: AuthState): string | 
     if (route === null || isPrivate(route)) return paths.login;
     return null;
   }
-  if (route === null || !isPrivate(route)) return paths.home;
+  if (route === null || !(isPrivate(route) || isOpen(route))) return paths.home;
   return null;
 }
 
@@ -97,4 +114,10 @@ export function internalPathForClick(click: ClickInfo, link: LinkInfo, currentHr
   }
   if (url.protocol !== here.protocol || url.host !== here.host) return null;
   return matchRoute(url.pathname) === null ? null : normalizePath(url.pathname);
+}
+
+/** The value of `name` in a query string such as `?token=…`, or null when absent or empty. */
+export function queryParam(search: string, name: string): string | null {
+  const value = new URLSearchParams(search).get(name);
+  return value === null || value === '' ? null : value;
 }

@@ -248,3 +248,82 @@ describe('chooseApi', () => {
     expect(chooseApi()).toBe(httpApi);
   });
 });
+
+describe('password reset and email sign-in', () => {
+  it('requestPasswordReset invokes auth_request_reset with {request: {email}}', async () => {
+    answer({ message: 'If an account exists, we sent a link.' });
+    await expect(tauriApi.requestPasswordReset('ada@example.com')).resolves.toEqual({
+      message: 'If an account exists, we sent a link.',
+    });
+    expect(invokeMock.mock.calls).toEqual([['auth_request_reset', { request: { email: 'ada@example.com' } }]]);
+  });
+
+  it('resetPassword invokes auth_reset_password with {request: {token, password}}', async () => {
+    answer({ message: 'Your password was changed.' });
+    await expect(tauriApi.resetPassword({ token: 'tok-123', password: 'a brand new passphrase' })).resolves.toEqual({
+      message: 'Your password was changed.',
+    });
+    expect(invokeMock.mock.calls).toEqual([
+      ['auth_reset_password', { request: { token: 'tok-123', password: 'a brand new passphrase' } }],
+    ]);
+  });
+
+  it('requestLoginEmail invokes auth_request_login with {request: {email}}', async () => {
+    answer({ message: 'Check your email.' });
+    await expect(tauriApi.requestLoginEmail('ada@example.com')).resolves.toEqual({ message: 'Check your email.' });
+    expect(invokeMock.mock.calls).toEqual([['auth_request_login', { request: { email: 'ada@example.com' } }]]);
+  });
+
+  it('a request answered without a sentence gets one', async () => {
+    answer(null);
+    answer(undefined);
+    answer({});
+    for (const result of [
+      await tauriApi.requestPasswordReset('ada@example.com'),
+      await tauriApi.requestLoginEmail('ada@example.com'),
+      await tauriApi.resetPassword({ token: 't', password: 'p' }),
+    ]) {
+      expect(result.message.trim().length).toBeGreaterThan(10);
+    }
+  });
+
+  it('verifyLogin invokes auth_verify_login with the token, or the email and code', async () => {
+    answer({ user_id: 'u1', expires_at: '2030-01-01T00:00:00Z' });
+    answer({ user_id: 'u1', expires_at: '2030-01-01T00:00:00Z' });
+    await tauriApi.verifyLogin({ token: 'tok-123', code: 'stray' } as { token: string });
+    await tauriApi.verifyLogin({ email: 'ada@example.com', code: 'K7QM3XWP' });
+    expect(invokeMock.mock.calls).toEqual([
+      ['auth_verify_login', { request: { token: 'tok-123' } }],
+      ['auth_verify_login', { request: { email: 'ada@example.com', code: 'K7QM3XWP' } }],
+    ]);
+  });
+
+  it('verifyLogin maps user_id and expires_at, and needs both', async () => {
+    answer({ user_id: 'u1', expires_at: '2030-01-01T00:00:00Z', session_token: 'must not surface' });
+    await expect(tauriApi.verifyLogin({ token: 't' })).resolves.toEqual({
+      userId: 'u1',
+      expiresAt: '2030-01-01T00:00:00Z',
+    });
+    answer({ user_id: 'u1' });
+    expect(await rejection(tauriApi.verifyLogin({ token: 't' }))).toMatchObject({ code: 'invalid_response' });
+    answer(null);
+    expect(await rejection(tauriApi.verifyLogin({ token: 't' }))).toMatchObject({ code: 'invalid_response' });
+  });
+
+  it('maps the new error codes to the statuses docent-server uses', async () => {
+    const cases: Array<[string, number, () => Promise<unknown>]> = [
+      ['invalid_token', 400, () => tauriApi.verifyLogin({ token: 't' })],
+      ['invalid_code', 400, () => tauriApi.verifyLogin({ email: 'ada@example.com', code: 'AAAA0000' })],
+      ['invalid_token', 400, () => tauriApi.resetPassword({ token: 't', password: 'p' })],
+      ['password_too_guessable', 422, () => tauriApi.resetPassword({ token: 't', password: 'p' })],
+      ['domain_not_allowed', 403, () => tauriApi.requestLoginEmail('ada@elsewhere.org')],
+      ['email_not_configured', 503, () => tauriApi.requestPasswordReset('ada@example.com')],
+      ['email_not_configured', 503, () => tauriApi.requestLoginEmail('ada@example.com')],
+    ];
+    for (const [code, status, run] of cases) {
+      expect(statusForCode(code), code).toBe(status);
+      refuse({ code, message: `Failed with ${code}.` });
+      expect(await rejection(run()), code).toMatchObject({ status, code, message: `Failed with ${code}.` });
+    }
+  });
+});

@@ -9,7 +9,17 @@
  */
 
 import { invoke } from '@tauri-apps/api/core';
-import { ApiError, INVALID_RESPONSE, type Api, type Credentials } from './api';
+import {
+  ApiError,
+  INVALID_RESPONSE,
+  LOGIN_REQUESTED_MESSAGE,
+  loginProofBody,
+  PASSWORD_RESET_MESSAGE,
+  readMessage,
+  RESET_REQUESTED_MESSAGE,
+  type Api,
+  type Credentials,
+} from './api';
 
 /** The UI's own code for a rejection from Tauri itself rather than from a Docent command. */
 export const IPC_ERROR = 'ipc_error';
@@ -23,11 +33,15 @@ const MAX_DETAIL = 200;
 const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   bad_request: 400,
   malformed_json: 400,
+  // A reset or sign-in link that is unknown, expired or used; a wrong or expired code.
+  invalid_token: 400,
+  invalid_code: 400,
   invalid_credentials: 401,
   unauthenticated: 401,
   unauthorized: 401,
   session_expired: 401,
   forbidden: 403,
+  domain_not_allowed: 403,
   not_found: 404,
   email_taken: 409,
   payload_too_large: 413,
@@ -35,6 +49,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   rate_limited: 429,
   internal: 500,
   // Configuration errors: the server answers these with 503, like `*_not_configured`.
+  email_not_configured: 503,
   invalid_setting: 503,
   database_too_new: 503,
 };
@@ -154,6 +169,24 @@ export function createTauriApi(): Api {
 
     async logoutAll() {
       await call('auth_logout_all');
+    },
+
+    async requestPasswordReset(email) {
+      return readMessage(await call('auth_request_reset', { request: { email } }), RESET_REQUESTED_MESSAGE);
+    },
+
+    async resetPassword({ token, password }) {
+      const data = await call('auth_reset_password', { request: { token, password } });
+      return readMessage(data, PASSWORD_RESET_MESSAGE);
+    },
+
+    async requestLoginEmail(email) {
+      return readMessage(await call('auth_request_login', { request: { email } }), LOGIN_REQUESTED_MESSAGE);
+    },
+
+    async verifyLogin(proof) {
+      const data = await callObject('auth_verify_login', { request: loginProofBody(proof) });
+      return { userId: readString(data, 'user_id'), expiresAt: readString(data, 'expires_at') };
     },
 
     async currentUser() {

@@ -13,6 +13,14 @@ export function fakeApi() {
     logout: vi.fn<Api['logout']>(async () => undefined),
     logoutAll: vi.fn<Api['logoutAll']>(async () => undefined),
     currentUser: vi.fn<Api['currentUser']>(async () => null),
+    requestPasswordReset: vi.fn<Api['requestPasswordReset']>(async () => ({
+      message: 'If an account exists for that email, we sent a link to reset its password.',
+    })),
+    resetPassword: vi.fn<Api['resetPassword']>(async () => ({ message: 'Your password was changed.' })),
+    requestLoginEmail: vi.fn<Api['requestLoginEmail']>(async () => ({
+      message: 'If that email can sign in here, we sent it a sign-in link and code.',
+    })),
+    verifyLogin: vi.fn<Api['verifyLogin']>(async () => ({ userId: 'u1', expiresAt: '2030-01-01T00:00:00Z' })),
   } satisfies Api;
 }
 
@@ -28,6 +36,13 @@ export class FakeNavigator implements Navigator {
   navigate(path: string, options: NavigateOptions = {}): void {
     this.path = path;
     this.visited.push({ path, replace: options.replace ?? false });
+  }
+
+  /** How many times the query string was cleared. */
+  queryCleared = 0;
+
+  clearQuery(): void {
+    this.queryCleared += 1;
   }
 }
 

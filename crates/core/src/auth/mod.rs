@@ -1,6 +1,7 @@
 //! Accounts and sessions: registration, sign-in with throttling, session checks with an
 //! absolute lifetime and an idle timeout, sign-out, and cleanup of what has expired.
 
+mod email_flows;
 mod hasher;
 
 use std::sync::Arc;
@@ -12,12 +13,16 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+pub use email_flows::{Accepted, EmailRequest, PasswordReset, VerifyLogin, MAX_CODE_FAILURES};
 pub use hasher::hash_blocking as hash_password_blocking;
 pub(crate) use hasher::Hasher;
 
 use crate::clock::{duration_millis, to_millis, Clock};
-use crate::domain::{Email, NewPassword, PasswordAttempt, PasswordPolicy, SecretToken, TokenHash};
+use crate::domain::{
+    DomainRules, Email, NewPassword, PasswordAttempt, PasswordPolicy, SecretToken, TokenHash,
+};
 use crate::error::{Error, Result};
+use crate::mail::{self, Mailer};
 use crate::store::{is_unique_violation, Store};
 
 /// Failed sign-ins allowed per email within [`FAILURE_WINDOW`] before further attempts wait.
@@ -80,6 +85,8 @@ pub struct NewSession {
     pub token: SecretToken,
     /// Who signed in.
     pub user_id: Uuid,
+    /// The domain of their email.
+    pub domain: String,
     /// The absolute end of the session (it may end earlier when idle).
     pub expires_at: OffsetDateTime,
 }
@@ -91,6 +98,10 @@ pub struct CleanupReport {
     pub sessions: usize,
     /// Failed-login records older than the throttling window.
     pub login_failures: usize,
+    /// Reset and sign-in tokens past their lifetime, and old email-request records.
+    pub email_tokens: usize,
+    /// Outbox rows finished more than a week ago.
+    pub outbox: usize,
 }
 
 /// Session lifetimes.
@@ -100,14 +111,38 @@ pub(crate) struct SessionPolicy {
     pub(crate) idle_timeout: Duration,
 }
 
+/// What emailed links look like and how long they live.
+#[derive(Debug, Clone)]
+pub(crate) struct EmailLinks {
+    pub(crate) public_base: String,
+    pub(crate) reset_ttl: Duration,
+    pub(crate) login_ttl: Duration,
+    pub(crate) desktop_links: bool,
+}
+
 /// Accounts and sessions.
 #[derive(Debug)]
 pub struct AuthService {
     store: Arc<Store>,
     clock: Arc<dyn Clock>,
     hasher: Hasher,
+    mailer: Arc<Mailer>,
     passwords: PasswordPolicy,
     sessions: SessionPolicy,
+    email_domains: DomainRules,
+    email_links: EmailLinks,
+}
+
+/// Everything an [`AuthService`] is made of.
+pub(crate) struct AuthParts {
+    pub(crate) store: Arc<Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) hasher: Hasher,
+    pub(crate) mailer: Arc<Mailer>,
+    pub(crate) passwords: PasswordPolicy,
+    pub(crate) sessions: SessionPolicy,
+    pub(crate) email_domains: DomainRules,
+    pub(crate) email_links: EmailLinks,
 }
 
 struct StoredUser {
@@ -116,25 +151,24 @@ struct StoredUser {
 }
 
 impl AuthService {
-    pub(crate) fn new(
-        store: Arc<Store>,
-        clock: Arc<dyn Clock>,
-        hasher: Hasher,
-        passwords: PasswordPolicy,
-        sessions: SessionPolicy,
-    ) -> Self {
+    pub(crate) fn new(parts: AuthParts) -> Self {
         Self {
-            store,
-            clock,
-            hasher,
-            passwords,
-            sessions,
+            store: parts.store,
+            clock: parts.clock,
+            hasher: parts.hasher,
+            mailer: parts.mailer,
+            passwords: parts.passwords,
+            sessions: parts.sessions,
+            email_domains: parts.email_domains,
+            email_links: parts.email_links,
         }
     }
 
-    /// Creates an account with a password. A taken email is [`Error::EmailTaken`].
+    /// Creates an account with a password. A taken email is [`Error::EmailTaken`]; a domain
+    /// that is not allowed here is `domain_not_allowed`.
     pub async fn register(&self, credentials: Credentials) -> Result<RegisteredUser> {
         let email = Email::parse(&credentials.email)?;
+        self.email_domains.check(&email)?;
         let password = NewPassword::parse(&credentials.password, self.passwords, &email)?;
         let taken = {
             let email = email.as_str().to_owned();
@@ -235,9 +269,10 @@ impl AuthService {
         let expires_at = now + self.sessions.ttl;
         let token_hash = token.hash();
         let email = email.as_str().to_owned();
+        let address = email.clone();
         self.store
             .write(move |tx| {
-                tx.execute("DELETE FROM login_failures WHERE email = ?1", [&email])?;
+                tx.execute("DELETE FROM login_failures WHERE email = ?1", [&address])?;
                 if let Some(hash) = rehashed {
                     tx.execute(
                         "UPDATE users SET password_hash = ?1, updated_at = ?2 WHERE id = ?3",
@@ -252,6 +287,7 @@ impl AuthService {
         Ok(NewSession {
             token,
             user_id,
+            domain: domain_of(&email).to_owned(),
             expires_at,
         })
     }
@@ -293,7 +329,7 @@ impl AuthService {
                     conn.prepare_cached("UPDATE sessions SET last_seen_at = ?1 WHERE id = ?2")?
                         .execute([now, session_id])?;
                 }
-                let domain = email.rsplit('@').next().unwrap_or_default().to_owned();
+                let domain = domain_of(&email).to_owned();
                 Ok(CurrentUser {
                     user_id: parse_user_id(&user_id)?,
                     email,
@@ -328,7 +364,7 @@ impl AuthService {
         Ok(())
     }
 
-    /// Deletes expired sessions and stale failed-login records.
+    /// Deletes expired sessions and tokens, stale throttling records, old outbox rows.
     pub async fn cleanup_expired(&self) -> Result<CleanupReport> {
         let now = to_millis(self.clock.now());
         let idle_cutoff = now.saturating_sub(duration_millis(self.sessions.idle_timeout));
@@ -343,9 +379,18 @@ impl AuthService {
                     "DELETE FROM login_failures WHERE failed_at <= ?1",
                     [failure_cutoff],
                 )?;
+                let email_tokens =
+                    tx.execute("DELETE FROM email_tokens WHERE expires_at <= ?1", [now])?;
+                tx.execute(
+                    "DELETE FROM email_requests WHERE requested_at <= ?1",
+                    [now - 3_600_000],
+                )?;
+                let outbox = mail::delete_finished(tx, now)?;
                 Ok(CleanupReport {
                     sessions,
                     login_failures,
+                    email_tokens,
+                    outbox,
                 })
             })
             .await
@@ -392,6 +437,10 @@ fn insert_session(
         ],
     )?;
     Ok(())
+}
+
+fn domain_of(email: &str) -> &str {
+    email.rsplit('@').next().unwrap_or_default()
 }
 
 fn parse_user_id(raw: &str) -> Result<Uuid> {

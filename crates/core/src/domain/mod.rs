@@ -1,9 +1,13 @@
 //! Domain values that are valid once built: parse, don't validate.
 
 mod email;
+mod email_rules;
+mod login_code;
 mod password;
 mod token;
 
 pub use email::Email;
+pub use email_rules::{DomainList, DomainRules};
+pub use login_code::LoginCode;
 pub use password::{NewPassword, PasswordAttempt, PasswordPolicy, MAX_PASSWORD_CHARS};
 pub use token::{SecretToken, TokenHash};

@@ -3,7 +3,10 @@ use axum::http::StatusCode;
 use axum::Json;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use axum_extra::extract::CookieJar;
-use docent_core::{Credentials, CurrentUser, RegisteredUser};
+use docent_core::{
+    Accepted, Credentials, CurrentUser, EmailRequest, NewSession, PasswordReset, RegisteredUser,
+    VerifyLogin,
+};
 use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -19,6 +22,8 @@ pub struct LoginResponse {
     pub session_token: String,
     /// Who signed in.
     pub user_id: Uuid,
+    /// The domain of their email.
+    pub domain: String,
     /// When the session ends at the latest (it ends sooner when idle).
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
@@ -53,6 +58,15 @@ pub async fn login(
     ApiJson(credentials): ApiJson<Credentials>,
 ) -> Result<(CookieJar, Json<LoginResponse>), ApiError> {
     let session = state.docent.auth().login(credentials).await?;
+    Ok(signed_in(&state, jar, session))
+}
+
+/// The answer to a sign-in: the session as JSON, and as a cookie for browsers.
+fn signed_in(
+    state: &AppState,
+    jar: CookieJar,
+    session: NewSession,
+) -> (CookieJar, Json<LoginResponse>) {
     let max_age = time::Duration::try_from(state.docent.settings().session_ttl)
         .unwrap_or(time::Duration::MAX);
     let cookie = Cookie::build((SESSION_COOKIE, session.token.expose_secret().to_owned()))
@@ -61,14 +75,76 @@ pub async fn login(
         .secure(state.web.secure_cookies)
         .path("/")
         .max_age(max_age);
-    Ok((
+    (
         jar.add(cookie),
         Json(LoginResponse {
             session_token: session.token.expose_secret().to_owned(),
             user_id: session.user_id,
+            domain: session.domain,
             expires_at: session.expires_at,
         }),
-    ))
+    )
+}
+
+/// Emails a password-reset link when the address has an account; answers the same either way.
+#[utoipa::path(post, path = "/auth/reset-request", tag = "auth", request_body = EmailRequest,
+    responses(
+        (status = 202, body = Accepted),
+        (status = 422, description = "invalid_email", body = ErrorResponse),
+        (status = 503, description = "email_not_configured", body = ErrorResponse),
+    ))]
+pub async fn reset_request(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<EmailRequest>,
+) -> Result<(StatusCode, Json<Accepted>), ApiError> {
+    let accepted = state.docent.auth().request_password_reset(request).await?;
+    Ok((StatusCode::ACCEPTED, Json(accepted)))
+}
+
+/// Sets a new password with the token from a reset link; ends every session; does not sign in.
+#[utoipa::path(post, path = "/auth/reset-password", tag = "auth", request_body = PasswordReset,
+    responses(
+        (status = 200, body = Accepted),
+        (status = 400, description = "invalid_token", body = ErrorResponse),
+        (status = 422, description = "password rules", body = ErrorResponse),
+    ))]
+pub async fn reset_password(
+    State(state): State<AppState>,
+    ApiJson(reset): ApiJson<PasswordReset>,
+) -> Result<Json<Accepted>, ApiError> {
+    Ok(Json(state.docent.auth().reset_password(reset).await?))
+}
+
+/// Emails a sign-in link and code; answers the same whether or not an account exists.
+#[utoipa::path(post, path = "/auth/request-login", tag = "auth", request_body = EmailRequest,
+    responses(
+        (status = 202, body = Accepted),
+        (status = 403, description = "domain_not_allowed", body = ErrorResponse),
+        (status = 503, description = "email_not_configured", body = ErrorResponse),
+    ))]
+pub async fn request_login(
+    State(state): State<AppState>,
+    ApiJson(request): ApiJson<EmailRequest>,
+) -> Result<(StatusCode, Json<Accepted>), ApiError> {
+    let accepted = state.docent.auth().request_login(request).await?;
+    Ok((StatusCode::ACCEPTED, Json(accepted)))
+}
+
+/// Signs in with a sign-in link's token, or an email and its code; creates the account at
+/// the first sign-in.
+#[utoipa::path(post, path = "/auth/verify-login", tag = "auth", request_body = VerifyLogin,
+    responses(
+        (status = 200, body = LoginResponse, description = "Also sets the session_id cookie."),
+        (status = 400, description = "invalid_token, invalid_code", body = ErrorResponse),
+        (status = 403, description = "domain_not_allowed", body = ErrorResponse),
+    ))]
+pub async fn verify_login(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    ApiJson(proof): ApiJson<VerifyLogin>,
+) -> Result<(CookieJar, Json<LoginResponse>), ApiError> {
+    let session = state.docent.auth().verify_login(proof).await?;
+    Ok(signed_in(&state, jar, session))
 }
 
 /// Ends this session.

@@ -77,15 +77,17 @@ pub async fn spawn_app_in(
     configure: impl FnOnce(&mut Settings),
 ) -> TestApp {
     log_buffer();
+    // Bind first, so the core knows the real address (emailed links are built from it).
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mut settings = Settings::with_data_dir(data_dir.path());
-    settings.addr = "127.0.0.1:0".parse().unwrap();
+    settings.addr = listener.local_addr().unwrap();
     settings.ui_dir = Some(PathBuf::from("/nonexistent-ui"));
     configure(&mut settings);
     let clock = ManualClock::starting_now();
     let docent = Docent::open_with_clock(settings, Arc::new(clock.clone()))
         .await
         .unwrap();
-    let server = Server::bind(docent.clone()).await.unwrap();
+    let server = Server::on(listener, docent.clone()).unwrap();
     let port = server.local_addr().port();
     let (shutdown, stop) = oneshot::channel::<()>();
     let server = tokio::spawn(server.run_until(async {

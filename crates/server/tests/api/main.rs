@@ -3,7 +3,9 @@
 
 mod auth;
 mod binary;
+mod email;
 mod errors;
 mod helpers;
+mod mail;
 mod secrets;
 mod web;
