@@ -54,6 +54,7 @@ fn start_server() -> ServerProcess {
             &addr.to_string(),
         ])
         .env("DOCENT_LOG", "warn")
+        .env("DOCENT_MAIL_TRANSPORT", "file")
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
@@ -310,6 +311,34 @@ async fn main() {
     unknown_times.sort();
     wrong_times.sort();
 
+    eprintln!("password-reset requests: known against unknown email ...");
+    let mut reset_known = Vec::new();
+    let mut reset_unknown = Vec::new();
+    for sample in 0..LOGIN_SAMPLES {
+        let known = format!("reset{sample}@example.com");
+        register_and_login(addr, &known).await;
+        for (email, times) in [
+            (known, &mut reset_known),
+            (format!("noreset{sample}@example.com"), &mut reset_unknown),
+        ] {
+            let body = Some(serde_json::json!({ "email": email }).to_string());
+            let started = Instant::now();
+            let (status, _) = send(
+                &mut sender,
+                addr,
+                Method::POST,
+                "/auth/reset-request",
+                None,
+                body,
+            )
+            .await;
+            assert_eq!(status, 202);
+            times.push(started.elapsed());
+        }
+    }
+    reset_known.sort();
+    reset_unknown.sort();
+
     let login_p50 = percentile(&login_times, 0.5);
     let hash_p50 = percentile(&hash_times, 0.5);
     println!("| measure | result |");
@@ -334,6 +363,11 @@ async fn main() {
         unknown_times.len(),
         ms(percentile(&unknown_times, 0.5)),
         ms(percentile(&wrong_times, 0.5))
+    );
+    println!(
+        "| `POST /auth/reset-request` p50: known email / unknown email ({LOGIN_SAMPLES} each) | {} / {} |",
+        ms(percentile(&reset_known, 0.5)),
+        ms(percentile(&reset_unknown, 0.5))
     );
     drop(server);
 }

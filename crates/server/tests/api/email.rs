@@ -472,3 +472,83 @@ async fn without_mail_the_email_features_say_what_to_set() {
         assert!(message.contains("DOCENT_SMTP_URL"), "{message}");
     }
 }
+
+#[tokio::test]
+async fn links_are_built_from_the_public_url_not_the_request() {
+    let mail = MailServer::start();
+    let app = spawn_app_with(|s| {
+        use_mail(s, &mail);
+        s.public_url = Some("https://docent.example.com".to_owned());
+    })
+    .await;
+    let response = app
+        .client
+        .post(app.url("/auth/request-login"))
+        .header("Host", format!("localhost:{}", app.port))
+        .header("Origin", format!("http://localhost:{}", app.port))
+        .json(&json!({"email": "pub@example.com"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 202);
+    let email = mail.wait_for("pub@example.com", 1).await;
+    assert!(email
+        .link("/login/verify?token=")
+        .starts_with("https://docent.example.com/login/verify?token="));
+    assert!(!email.text.contains("localhost"), "{}", email.text);
+}
+
+#[tokio::test]
+async fn an_email_whose_link_ended_while_smtp_was_down_is_dropped_not_sent() {
+    let mut mail = MailServer::start();
+    let app = app_with_mail(&mail).await;
+    mail.stop();
+    app.post_json("/auth/request-login", &json!({"email": "gone@example.com"}))
+        .await;
+    app.docent.deliver_outbox().await.unwrap();
+    mail.restart();
+    app.advance(Duration::from_secs(16 * 60));
+    let report = app.docent.deliver_outbox().await.unwrap();
+    assert_eq!(report.void, 1, "{report:?}");
+    assert_eq!(outbox_statuses(&app).await, ["void"]);
+    assert!(mail.received_by("gone@example.com").is_empty());
+}
+
+#[tokio::test]
+async fn an_email_that_cannot_be_sent_for_a_day_is_given_up_and_marked_failed() {
+    let mut mail = MailServer::start();
+    let app = app_with_mail(&mail).await;
+    app.signed_up("unlucky@example.com").await;
+    app.post_json(
+        "/auth/reset-request",
+        &json!({"email": "unlucky@example.com"}),
+    )
+    .await;
+    let token = mail
+        .wait_for("unlucky@example.com", 1)
+        .await
+        .token("/reset-password?token=");
+    mail.stop();
+    // The password-changed notice has no link that could expire: it is retried for a day.
+    let response = app
+        .post_json(
+            "/auth/reset-password",
+            &json!({"token": token, "password": NEW_PASSWORD}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let mut retries = 0;
+    for _ in 0..200 {
+        let report = app.docent.deliver_outbox().await.unwrap();
+        retries += report.retrying;
+        if report.failed == 1 {
+            break;
+        }
+        app.advance(Duration::from_secs(30 * 60));
+    }
+    assert_eq!(outbox_statuses(&app).await, ["sent", "failed"]);
+    assert!(
+        (40..=60).contains(&retries),
+        "retried about every half hour for a day: {retries}"
+    );
+}
