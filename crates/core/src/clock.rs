@@ -54,6 +54,12 @@ pub(crate) fn to_millis(at: OffsetDateTime) -> i64 {
     i64::try_from(at.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
 
+/// The inverse of [`to_millis`].
+pub(crate) fn from_millis(ms: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
 /// A [`Duration`] in whole milliseconds, saturating.
 pub(crate) fn duration_millis(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
@@ -76,5 +82,6 @@ mod tests {
     fn instants_are_stored_as_unix_milliseconds() {
         let at = time::macros::datetime!(1970-01-01 00:00:01.5 UTC);
         assert_eq!(to_millis(at), 1500);
+        assert_eq!(from_millis(1500), at);
     }
 }

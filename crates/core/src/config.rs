@@ -138,6 +138,75 @@ pub struct SettingsLayer {
         arg(long, env = "DOCENT_BLOCKED_EMAIL_DOMAINS", value_name = "DOMAINS")
     )]
     pub blocked_email_domains: Option<DomainList>,
+
+    /// The retrieval API: POST {query, top_k, collection} -> {chunks} (docs/retrieval-api.md)
+    /// [default: none: answers come from the LLM alone, without citations]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "DOCENT_RETRIEVAL_URL", value_name = "URL")
+    )]
+    pub retrieval_url: Option<String>,
+
+    /// Bearer token for the retrieval API
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            long,
+            env = "DOCENT_RETRIEVAL_API_KEY",
+            value_name = "KEY",
+            hide_env_values = true
+        )
+    )]
+    pub retrieval_api_key: Option<SecretSetting>,
+
+    /// Whether an answer fails when retrieval fails (false: answer without documents)
+    /// [default: true]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "DOCENT_RETRIEVAL_REQUIRED", value_name = "true|false")
+    )]
+    pub retrieval_required: Option<bool>,
+
+    /// OpenAI-compatible API base (OpenRouter, OpenAI, Ollama, vLLM, LM Studio)
+    /// [default: https://openrouter.ai/api/v1]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "DOCENT_LLM_BASE_URL", value_name = "URL")
+    )]
+    pub llm_base_url: Option<String>,
+
+    /// Model name; a workspace may override it [default: openai/gpt-4o-mini]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "DOCENT_LLM_MODEL", value_name = "MODEL")
+    )]
+    pub llm_model: Option<String>,
+
+    /// API key for the LLM (chat is off until this or DOCENT_LLM_BASE_URL is set)
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            long,
+            env = "DOCENT_LLM_API_KEY",
+            value_name = "KEY",
+            hide_env_values = true
+        )
+    )]
+    pub llm_api_key: Option<SecretSetting>,
+
+    /// How long to wait to connect to the LLM or retrieval API [default: 5s]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "DOCENT_LLM_CONNECT_TIMEOUT", value_name = "DURATION")
+    )]
+    pub llm_connect_timeout: Option<HumanDuration>,
+
+    /// How long to wait for the LLM's first token (and between tokens) [default: 60s]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "DOCENT_LLM_FIRST_TOKEN_TIMEOUT", value_name = "DURATION")
+    )]
+    pub llm_first_token_timeout: Option<HumanDuration>,
 }
 
 impl SettingsLayer {
@@ -188,6 +257,16 @@ impl SettingsLayer {
             login_token_ttl: self.login_token_ttl.or(lower.login_token_ttl),
             allowed_email_domains: self.allowed_email_domains.or(lower.allowed_email_domains),
             blocked_email_domains: self.blocked_email_domains.or(lower.blocked_email_domains),
+            retrieval_url: self.retrieval_url.or(lower.retrieval_url),
+            retrieval_api_key: self.retrieval_api_key.or(lower.retrieval_api_key),
+            retrieval_required: self.retrieval_required.or(lower.retrieval_required),
+            llm_base_url: self.llm_base_url.or(lower.llm_base_url),
+            llm_model: self.llm_model.or(lower.llm_model),
+            llm_api_key: self.llm_api_key.or(lower.llm_api_key),
+            llm_connect_timeout: self.llm_connect_timeout.or(lower.llm_connect_timeout),
+            llm_first_token_timeout: self
+                .llm_first_token_timeout
+                .or(lower.llm_first_token_timeout),
         }
     }
 
@@ -241,6 +320,84 @@ pub struct Settings {
     pub email_domains: DomainRules,
     /// Whether sign-in emails also carry a `docent://` link (set by the desktop app).
     pub desktop_links: bool,
+    /// The retrieval API and the LLM.
+    pub chat: ChatSettings,
+}
+
+/// Where chat answers come from.
+#[derive(Debug, Clone)]
+pub struct ChatSettings {
+    /// The retrieval API, if any.
+    pub retrieval_url: Option<String>,
+    /// Its bearer token.
+    pub retrieval_api_key: Option<SecretSetting>,
+    /// Whether a failed retrieval fails the answer.
+    pub retrieval_required: bool,
+    /// The OpenAI-compatible API base, without a trailing slash.
+    pub llm_base_url: String,
+    /// The default model.
+    pub llm_model: String,
+    /// The LLM's API key.
+    pub llm_api_key: Option<SecretSetting>,
+    /// Whether an LLM was configured (a key, or a base URL of one's own).
+    pub llm_configured: bool,
+    /// Connection timeout for remote calls.
+    pub connect_timeout: Duration,
+    /// Timeout for the first token, and between tokens.
+    pub first_token_timeout: Duration,
+}
+
+impl Default for ChatSettings {
+    fn default() -> Self {
+        Self {
+            retrieval_url: None,
+            retrieval_api_key: None,
+            retrieval_required: true,
+            llm_base_url: "https://openrouter.ai/api/v1".to_owned(),
+            llm_model: "openai/gpt-4o-mini".to_owned(),
+            llm_api_key: None,
+            llm_configured: false,
+            connect_timeout: Duration::from_secs(5),
+            first_token_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// A secret setting (an API key): never printed, never logged.
+#[derive(Clone)]
+pub struct SecretSetting(std::sync::Arc<SecretString>);
+
+impl SecretSetting {
+    /// The secret itself, for the request that needs it.
+    pub fn expose_secret(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl fmt::Debug for SecretSetting {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecretSetting([REDACTED])")
+    }
+}
+
+impl FromStr for SecretSetting {
+    type Err = String;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err("an empty key".to_owned());
+        }
+        Ok(Self(std::sync::Arc::new(SecretString::from(raw))))
+    }
+}
+
+impl<'de> Deserialize<'de> for SecretSetting {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer)?
+            .parse()
+            .map_err(serde::de::Error::custom)
+    }
 }
 
 /// Where Docent's email goes.
@@ -346,6 +503,7 @@ impl Settings {
             login_token_ttl: Duration::from_secs(15 * 60),
             email_domains: DomainRules::default(),
             desktop_links: false,
+            chat: ChatSettings::default(),
         }
     }
 
@@ -422,6 +580,30 @@ impl Settings {
                 blocked: layer.blocked_email_domains.unwrap_or_default(),
             },
             desktop_links: false,
+            chat: ChatSettings {
+                llm_configured: layer.llm_api_key.is_some() || layer.llm_base_url.is_some(),
+                retrieval_url: layer
+                    .retrieval_url
+                    .map(|url| parse_http_url("DOCENT_RETRIEVAL_URL", &url))
+                    .transpose()?,
+                retrieval_api_key: layer.retrieval_api_key,
+                retrieval_required: layer
+                    .retrieval_required
+                    .unwrap_or(defaults.chat.retrieval_required),
+                llm_base_url: layer
+                    .llm_base_url
+                    .map(|url| parse_http_url("DOCENT_LLM_BASE_URL", &url))
+                    .transpose()?
+                    .unwrap_or(defaults.chat.llm_base_url),
+                llm_model: layer.llm_model.unwrap_or(defaults.chat.llm_model),
+                llm_api_key: layer.llm_api_key,
+                connect_timeout: layer
+                    .llm_connect_timeout
+                    .map_or(defaults.chat.connect_timeout, |d| d.0),
+                first_token_timeout: layer
+                    .llm_first_token_timeout
+                    .map_or(defaults.chat.first_token_timeout, |d| d.0),
+            },
             data_dir: defaults.data_dir,
         })
     }
@@ -447,6 +629,20 @@ pub fn default_data_dir() -> Result<PathBuf> {
             code: "invalid_setting",
             message: "The OS has no app-data dir for this user; set DOCENT_DATA_DIR.".to_owned(),
         })
+}
+
+fn parse_http_url(setting: &str, raw: &str) -> Result<String> {
+    let url = raw.trim().trim_end_matches('/');
+    if (url.starts_with("http://") || url.starts_with("https://"))
+        && !url.contains(char::is_whitespace)
+    {
+        Ok(url.to_owned())
+    } else {
+        Err(Error::Config {
+            code: "invalid_setting",
+            message: format!("{setting} must be an http:// or https:// URL; it is {raw:?}."),
+        })
+    }
 }
 
 fn parse_public_url(raw: &str) -> Result<String> {

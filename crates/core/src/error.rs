@@ -94,6 +94,16 @@ pub enum Error {
         /// Which setting and what to do.
         message: String,
     },
+    /// A remote service (the LLM, the retrieval API) failed or timed out.
+    #[error("{message}")]
+    Upstream {
+        /// BadGateway, Unavailable or GatewayTimeout.
+        kind: ErrorKind,
+        /// Stable code, e.g. `retrieval_unavailable`, `llm_timeout`.
+        code: &'static str,
+        /// What failed and what to do.
+        message: String,
+    },
     /// A fault inside Docent: storage, I/O, a bug. The detail is logged, never shown.
     #[error("Something went wrong inside Docent; the details have been logged.")]
     Internal(#[source] anyhow::Error),
@@ -123,7 +133,8 @@ impl Error {
         match self {
             Self::Invalid { code, .. }
             | Self::Forbidden { code, .. }
-            | Self::Config { code, .. } => code,
+            | Self::Config { code, .. }
+            | Self::Upstream { code, .. } => code,
             Self::InvalidCredentials => "invalid_credentials",
             Self::Unauthenticated => "unauthenticated",
             Self::SessionExpired => "session_expired",
@@ -149,6 +160,7 @@ impl Error {
             Self::Forbidden { .. } => ErrorKind::Forbidden,
             Self::NotFound { .. } => ErrorKind::NotFound,
             Self::Config { .. } => ErrorKind::Unavailable,
+            Self::Upstream { kind, .. } => *kind,
             Self::Internal(_) => ErrorKind::Internal,
         }
     }

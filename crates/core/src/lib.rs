@@ -6,6 +6,7 @@
 #![deny(missing_docs)]
 
 pub mod auth;
+pub mod chat;
 pub mod clock;
 pub mod config;
 pub mod domain;
@@ -19,6 +20,12 @@ pub use auth::{
     Accepted, AuthService, CleanupReport, Credentials, CurrentUser, EmailRequest, NewSession,
     PasswordReset, RegisteredUser, VerifyLogin,
 };
+pub use chat::types::{
+    ChatAnswer, ChatEvent, ChatHistory, Citation, Conversation, ConversationPatch, Export,
+    ExportFormat, HistoryEntry, HistoryQuery, HistoryScope, Message, NewConversation, NewWorkspace,
+    SendMessage, Workspace, WorkspacePatch,
+};
+pub use chat::{ChatService, PreparedChat};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Settings, SettingsLayer};
 pub use domain::SecretToken;
@@ -42,6 +49,7 @@ struct Inner {
     store: Arc<Store>,
     mailer: Arc<Mailer>,
     auth: AuthService,
+    chat: Arc<ChatService>,
 }
 
 impl Docent {
@@ -55,6 +63,11 @@ impl Docent {
         let store = Arc::new(Store::open(&settings.database_path()).await?);
         let hasher = Hasher::start().await?;
         let mailer = Arc::new(Mailer::new(&settings.mail, store.clone(), clock.clone())?);
+        let chat = Arc::new(ChatService::new(
+            store.clone(),
+            clock.clone(),
+            settings.chat.clone(),
+        )?);
         let auth = AuthService::new(AuthParts {
             store: store.clone(),
             clock,
@@ -86,6 +99,7 @@ impl Docent {
                 store,
                 mailer,
                 auth,
+                chat,
             }),
         })
     }
@@ -98,6 +112,11 @@ impl Docent {
     /// Accounts and sessions.
     pub fn auth(&self) -> &AuthService {
         &self.inner.auth
+    }
+
+    /// Workspaces, conversations and chat.
+    pub fn chat(&self) -> &Arc<ChatService> {
+        &self.inner.chat
     }
 
     /// Deletes whatever has expired (sessions, tokens, throttling records).

@@ -2,7 +2,7 @@
 //! (malformed JSON, oversized bodies, refused hosts and origins, unknown routes), all
 //! answered as `{"error": {"code", "message"}}` with the matching status.
 
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -85,6 +85,22 @@ impl From<JsonRejection> for ApiError {
                 format!("The request body could not be read: {}.", other.body_text()),
             ),
         }
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(_: PathRejection) -> Self {
+        Self::no_route()
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        Self::http(
+            StatusCode::BAD_REQUEST,
+            "invalid_query",
+            format!("The query string is not valid: {}.", rejection.body_text()),
+        )
     }
 }
 

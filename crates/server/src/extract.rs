@@ -18,6 +18,16 @@ pub const SESSION_COOKIE: &str = "session_id";
 #[from_request(via(axum::Json), rejection(ApiError))]
 pub struct ApiJson<T>(pub T);
 
+/// A path parameter; one that does not parse (not a UUID) names nothing: 404.
+#[derive(Debug, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);
+
+/// Query parameters; rejections become [`ApiError`]s.
+#[derive(Debug, axum::extract::FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);
+
 /// The user behind the request's session: `Authorization: Bearer <token>`, else the
 /// `session_id` cookie. A cookie-authenticated request that changes state must say where it
 /// comes from (`Origin`), which [`crate::web::guard`] has checked.

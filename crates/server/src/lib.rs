@@ -50,9 +50,15 @@ pub struct AppState {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Docent", description = "Docent's local server: accounts, sessions, and (soon) workspaces and chat."),
+    info(title = "Docent", description = "Docent's local server: accounts, sessions, workspaces, conversations and chat."),
     modifiers(&SecuritySchemes),
-    tags((name = "auth", description = "Accounts and sessions"), (name = "meta", description = "The server itself"))
+    tags(
+        (name = "auth", description = "Accounts and sessions"),
+        (name = "workspaces", description = "Workspaces"),
+        (name = "conversations", description = "Conversations"),
+        (name = "chat", description = "Questions, answers and history"),
+        (name = "meta", description = "The server itself")
+    )
 )]
 struct ApiDoc;
 
@@ -85,6 +91,30 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(routes::auth::reset_password))
         .routes(routes!(routes::auth::request_login))
         .routes(routes!(routes::auth::verify_login))
+        .routes(routes!(
+            routes::workspaces::list,
+            routes::workspaces::create
+        ))
+        .routes(routes!(
+            routes::workspaces::get,
+            routes::workspaces::update,
+            routes::workspaces::delete
+        ))
+        .routes(routes!(
+            routes::workspaces::conversations,
+            routes::workspaces::create_conversation
+        ))
+        .routes(routes!(
+            routes::chat::get_conversation,
+            routes::chat::update_conversation,
+            routes::chat::delete_conversation
+        ))
+        .routes(routes!(routes::chat::export))
+        .routes(routes!(routes::chat::send))
+        .routes(routes!(routes::chat::stop))
+        .routes(routes!(routes::chat::history))
+        .routes(routes!(routes::chat::clear))
+        .routes(routes!(routes::chat::search))
         .split_for_parts()
 }
 

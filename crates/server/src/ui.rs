@@ -13,7 +13,15 @@ use crate::error::ApiError;
 use crate::AppState;
 
 /// Path prefixes that belong to the API: unknown paths under them are JSON 404s, never the UI.
-const API_PREFIXES: &[&str] = &["/auth/", "/health", "/openapi.json", "/api/"];
+const API_PREFIXES: &[&str] = &[
+    "/auth/",
+    "/health",
+    "/openapi.json",
+    "/workspaces",
+    "/conversations",
+    "/chat/",
+    "/history",
+];
 
 /// Finds the UI: the configured folder, else `./ui/dist`, else `../share/docent/ui` beside the
 /// executable.

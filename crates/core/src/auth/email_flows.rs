@@ -421,6 +421,9 @@ impl AuthService {
                 )? == 1;
                 let user_id: String =
                     tx.query_row("SELECT id FROM users WHERE email = ?1", [&email], |row| row.get(0))?;
+                if created {
+                    crate::chat::create_personal_workspace(tx, &user_id, now_ms)?;
+                }
                 insert_session(tx, &session_hash, &user_id, now, expires_at)?;
                 Ok((user_id, email, created))
             })

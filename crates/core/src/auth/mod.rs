@@ -102,6 +102,8 @@ pub struct CleanupReport {
     pub email_tokens: usize,
     /// Outbox rows finished more than a week ago.
     pub outbox: usize,
+    /// Answers left half-written by a crash, now marked failed.
+    pub interrupted_answers: usize,
 }
 
 /// Session lifetimes.
@@ -194,7 +196,10 @@ impl AuthService {
                     rusqlite::params![user_id.to_string(), address, hash, now],
                 );
                 match inserted {
-                    Ok(_) => Ok(()),
+                    Ok(_) => {
+                        crate::chat::create_personal_workspace(tx, &user_id.to_string(), now)?;
+                        Ok(())
+                    }
                     // Another registration of the same email won the race.
                     Err(err) if is_unique_violation(&err) => Err(Error::EmailTaken),
                     Err(err) => Err(err.into()),
@@ -386,11 +391,13 @@ impl AuthService {
                     [now - 3_600_000],
                 )?;
                 let outbox = mail::delete_finished(tx, now)?;
+                let interrupted_answers = crate::chat::ChatService::fail_stale_answers(tx, now)?;
                 Ok(CleanupReport {
                     sessions,
                     login_failures,
                     email_tokens,
                     outbox,
+                    interrupted_answers,
                 })
             })
             .await

@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_accounts.sql"),
     include_str!("migrations/0002_email.sql"),
+    include_str!("migrations/0003_chat.sql"),
 ];
 
 /// How long a connection waits for another writer before giving up.

@@ -2,5 +2,9 @@
 
 /// Accounts and sessions.
 pub mod auth;
+/// Chat, history and conversations.
+pub mod chat;
 /// The server's own health.
 pub mod health;
+/// Workspaces and their conversations.
+pub mod workspaces;

@@ -3,9 +3,11 @@
 
 mod auth;
 mod binary;
+mod chat;
 mod email;
 mod errors;
 mod helpers;
 mod mail;
+mod remote;
 mod secrets;
 mod web;

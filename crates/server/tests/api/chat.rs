@@ -1,0 +1,1299 @@
+//! Workspaces, conversations and chat, with the LLM and retrieval API replaced by local servers
+//! that speak their protocols.
+
+use std::time::Duration;
+
+use docent_core::config::SecretSetting;
+use docent_core::Settings;
+use serde_json::{json, Value};
+
+use crate::helpers::{assert_error, spawn_app_in, spawn_app_with, TestApp};
+use crate::remote::{FakeLlm, FakeRetrieval, Reply};
+
+pub fn use_remotes(settings: &mut Settings, llm: &FakeLlm, retrieval: Option<&FakeRetrieval>) {
+    settings.chat.llm_base_url = llm.base_url.clone();
+    settings.chat.llm_api_key = Some("llm-test-key".parse::<SecretSetting>().unwrap());
+    settings.chat.llm_configured = true;
+    settings.chat.llm_model = "test/model-a".to_owned();
+    settings.chat.first_token_timeout = Duration::from_secs(5);
+    if let Some(retrieval) = retrieval {
+        settings.chat.retrieval_url = Some(retrieval.url.clone());
+        settings.chat.retrieval_api_key = Some("retrieval-test-key".parse().unwrap());
+    }
+}
+
+pub struct ChatFixture {
+    pub app: TestApp,
+    pub llm: FakeLlm,
+    pub retrieval: FakeRetrieval,
+    pub token: String,
+}
+
+pub async fn chat_app() -> ChatFixture {
+    chat_app_with(|_| {}).await
+}
+
+pub async fn chat_app_with(configure: impl FnOnce(&mut Settings)) -> ChatFixture {
+    let llm = FakeLlm::start().await;
+    let retrieval = FakeRetrieval::start().await;
+    let app = spawn_app_with(|s| {
+        use_remotes(s, &llm, Some(&retrieval));
+        configure(s);
+    })
+    .await;
+    let token = app.signed_up("asker@example.com").await;
+    ChatFixture {
+        app,
+        llm,
+        retrieval,
+        token,
+    }
+}
+
+impl TestApp {
+    pub async fn get_json(&self, path: &str, token: &str) -> reqwest::Response {
+        reqwest::Client::new()
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn send_json(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: &Value,
+    ) -> reqwest::Response {
+        reqwest::Client::new()
+            .request(method, self.url(path))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn ask(&self, token: &str, body: &Value) -> reqwest::Response {
+        self.send_json(reqwest::Method::POST, "/chat/message", token, body)
+            .await
+    }
+
+    pub async fn ask_streaming(&self, token: &str, body: &Value) -> reqwest::Response {
+        reqwest::Client::new()
+            .post(self.url("/chat/message"))
+            .bearer_auth(token)
+            .header("accept", "text/event-stream")
+            .json(body)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// The events of a finished SSE body, as (name, data).
+pub fn sse_events(body: &str) -> Vec<(String, Value)> {
+    body.split("\n\n")
+        .filter_map(|block| {
+            let mut name = None;
+            let mut data = String::new();
+            for line in block.lines() {
+                if let Some(n) = line.strip_prefix("event:") {
+                    name = Some(n.trim().to_owned());
+                } else if let Some(d) = line.strip_prefix("data:") {
+                    data.push_str(d.trim_start());
+                }
+            }
+            Some((name?, serde_json::from_str(&data).unwrap()))
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn an_answer_comes_with_the_citations_it_uses() {
+    let f = chat_app().await;
+    f.llm.reply(Reply::text(&[
+        "Personnel records are kept seven years [1]. ",
+        "Backups [2, 3]; nonsense [9].",
+    ]));
+    let response = f
+        .app
+        .ask(
+            &f.token,
+            &json!({"message": "  How long do we keep personnel records?  "}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(
+        answer["answer"],
+        "Personnel records are kept seven years [1]. Backups [2, 3]; nonsense [9]."
+    );
+    assert_eq!(answer["status"], "complete");
+    let citations = answer["citations"].as_array().unwrap();
+    assert_eq!(citations.len(), 3, "[9] has no chunk and is dropped");
+    assert_eq!(citations[0]["index"], 1);
+    assert_eq!(citations[0]["chunk_id"], "c1");
+    assert_eq!(citations[0]["source"], "hr-policy.pdf");
+    assert_eq!(citations[0]["page"], 4);
+    assert_eq!(
+        citations[0]["url"],
+        "https://docs.example.com/hr-policy.pdf"
+    );
+    assert_eq!(
+        citations[0]["snippet"],
+        "Personnel records are kept for seven years."
+    );
+
+    // Retrieval got the question, top-k and key; the LLM got the numbered chunks and the question.
+    let (headers, query) = f.retrieval.requests().pop().unwrap();
+    assert_eq!(
+        query,
+        json!({"query": "How long do we keep personnel records?", "top_k": 5, "collection": null})
+    );
+    assert_eq!(headers["authorization"], "Bearer retrieval-test-key");
+    let (headers, request) = f.llm.requests().pop().unwrap();
+    assert_eq!(headers["authorization"], "Bearer llm-test-key");
+    assert_eq!(request["model"], "test/model-a");
+    assert_eq!(request["stream"], true);
+    let system = request["messages"][0]["content"].as_str().unwrap();
+    assert!(
+        system.contains(
+            "[1] Title of hr-policy.pdf, page 4\nPersonnel records are kept for seven years."
+        ),
+        "{system}"
+    );
+    assert!(system.contains("[3] Title of finance.pdf"), "{system}");
+    assert_eq!(
+        request["messages"].as_array().unwrap().last().unwrap()["content"],
+        "How long do we keep personnel records?"
+    );
+
+    // The conversation was made in Personal, titled from the question.
+    let conversation: Value = f
+        .app
+        .get_json(
+            &format!(
+                "/conversations/{}",
+                answer["conversation_id"].as_str().unwrap()
+            ),
+            &f.token,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        conversation["title"],
+        "How long do we keep personnel records?"
+    );
+    assert_eq!(
+        conversation["first_query"],
+        "How long do we keep personnel records?"
+    );
+    let workspaces: Value = f
+        .app
+        .get_json("/workspaces", &f.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(workspaces[0]["name"], "Personal");
+    assert_eq!(conversation["workspace_id"], workspaces[0]["id"]);
+}
+
+#[tokio::test]
+async fn the_workspace_decides_prompt_collection_top_k_and_model() {
+    let f = chat_app().await;
+    let workspace: Value = f
+        .app
+        .send_json(
+            reqwest::Method::POST,
+            "/workspaces",
+            &f.token,
+            &json!({
+                "name": "Legal", "system_prompt": "You are the legal team's assistant.",
+                "collection": "legal-docs", "top_k": 2, "model": "test/model-b"
+            }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let response = f
+        .app
+        .ask(
+            &f.token,
+            &json!({"message": "Question?", "workspace_id": workspace["id"]}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let (_, query) = f.retrieval.requests().pop().unwrap();
+    assert_eq!(query["collection"], "legal-docs");
+    assert_eq!(query["top_k"], 2);
+    let (_, request) = f.llm.requests().pop().unwrap();
+    assert_eq!(request["model"], "test/model-b");
+    let system = request["messages"][0]["content"].as_str().unwrap();
+    assert!(system.starts_with("You are the legal team's assistant."));
+    assert!(!system.contains("[3]"), "only top_k chunks are used");
+}
+
+#[tokio::test]
+async fn streamed_answers_send_deltas_then_citations_then_done() {
+    let f = chat_app().await;
+    f.llm.reply(Reply::text(&["Kept ", "seven years ", "[1]."]));
+    let response = f
+        .app
+        .ask_streaming(&f.token, &json!({"message": "How long?"}))
+        .await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/event-stream"));
+    let message_id = response.headers()["x-message-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let events = sse_events(&response.text().await.unwrap());
+    let names: Vec<&str> = events.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["delta", "delta", "delta", "citations", "done"]);
+    let text: String = events
+        .iter()
+        .filter(|(n, _)| n == "delta")
+        .map(|(_, d)| d["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(text, "Kept seven years [1].");
+    assert_eq!(events[3].1.as_array().unwrap().len(), 1);
+    assert_eq!(events[4].1["message_id"], message_id.as_str());
+    assert_eq!(events[4].1["status"], "complete");
+    let history: Value = f
+        .app
+        .get_json("/chat/history", &f.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(history["messages"][1]["content"], "Kept seven years [1].");
+    assert_eq!(history["messages"][1]["citations"][0]["chunk_id"], "c1");
+}
+
+async fn wait_until_settled(app: &TestApp, token: &str) -> Value {
+    for _ in 0..200 {
+        let history: Value = app
+            .get_json("/chat/history", token)
+            .await
+            .json()
+            .await
+            .unwrap();
+        if history["messages"][1]["status"] != "streaming" {
+            return history;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("the answer never settled");
+}
+
+fn slow_stream() -> Reply {
+    Reply::Stream {
+        pieces: (0..400).map(|i| format!("word{i} ")).collect(),
+        pause: Duration::from_millis(20),
+    }
+}
+
+#[tokio::test]
+async fn stop_keeps_the_partial_answer_marked_stopped() {
+    let f = chat_app().await;
+    f.llm.reply(slow_stream());
+    let mut response = f
+        .app
+        .ask_streaming(&f.token, &json!({"message": "Tell me everything"}))
+        .await;
+    let message_id = response.headers()["x-message-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let mut body = String::new();
+    while !body.contains("event: delta") && !body.contains("event:delta") {
+        body.push_str(&String::from_utf8_lossy(
+            &response.chunk().await.unwrap().unwrap(),
+        ));
+    }
+    let stop = f
+        .app
+        .send_json(
+            reqwest::Method::POST,
+            "/chat/stop",
+            &f.token,
+            &json!({"message_id": message_id}),
+        )
+        .await;
+    assert_eq!(stop.status(), 204);
+    while let Some(chunk) = response.chunk().await.unwrap() {
+        body.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let events = sse_events(&body);
+    let (last, data) = events.last().unwrap();
+    assert_eq!(last, "done");
+    assert_eq!(data["status"], "stopped");
+    let history = wait_until_settled(&f.app, &f.token).await;
+    let answer = &history["messages"][1];
+    assert_eq!(answer["status"], "stopped");
+    let content = answer["content"].as_str().unwrap();
+    assert!(
+        content.starts_with("word0 ") && !content.contains("word399"),
+        "{content}"
+    );
+}
+
+#[tokio::test]
+async fn closing_the_stream_stops_the_answer() {
+    let f = chat_app().await;
+    f.llm.reply(slow_stream());
+    let mut response = f
+        .app
+        .ask_streaming(&f.token, &json!({"message": "Tell me everything"}))
+        .await;
+    let mut body = String::new();
+    while !body.contains("delta") {
+        body.push_str(&String::from_utf8_lossy(
+            &response.chunk().await.unwrap().unwrap(),
+        ));
+    }
+    drop(response);
+    let history = wait_until_settled(&f.app, &f.token).await;
+    assert_eq!(history["messages"][1]["status"], "stopped");
+    assert!(!history["messages"][1]["content"]
+        .as_str()
+        .unwrap()
+        .contains("word399"));
+}
+
+#[tokio::test]
+async fn history_survives_a_restart_and_clear_empties_it() {
+    let f = chat_app().await;
+    f.llm.reply(Reply::text(&["Seven years [1]."]));
+    let answer: Value = f
+        .app
+        .ask(&f.token, &json!({"message": "How long?"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let data_dir = f.app.stop().await;
+    let app = spawn_app_in(data_dir, |s| use_remotes(s, &f.llm, Some(&f.retrieval))).await;
+    let history: Value = app
+        .get_json("/chat/history", &f.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(history["conversation_id"], answer["conversation_id"]);
+    let messages = history["messages"].as_array().unwrap();
+    assert_eq!(messages.len(), 2);
+    assert_eq!(messages[0]["role"], "user");
+    assert_eq!(messages[0]["content"], "How long?");
+    assert_eq!(
+        messages[1]["citations"][0]["snippet"],
+        "Personnel records are kept for seven years."
+    );
+
+    let id = answer["conversation_id"].as_str().unwrap();
+    let cleared = app
+        .send_json(
+            reqwest::Method::DELETE,
+            &format!("/chat/clear?conversation_id={id}"),
+            &f.token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(cleared.status(), 204);
+    let history: Value = app
+        .get_json(&format!("/chat/history?conversation_id={id}"), &f.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(history["messages"], json!([]));
+}
+
+#[tokio::test]
+async fn a_follow_up_sends_the_earlier_turns() {
+    let f = chat_app().await;
+    f.llm
+        .reply(Reply::text(&["Seven years [1]."]))
+        .reply(Reply::text(&["Yes [1]."]));
+    let first: Value = f
+        .app
+        .ask(&f.token, &json!({"message": "How long?"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    f.app
+        .ask(
+            &f.token,
+            &json!({"message": "Even for managers?", "conversation_id": first["conversation_id"]}),
+        )
+        .await;
+    let (_, request) = f.llm.requests().pop().unwrap();
+    let roles: Vec<&str> = request["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["system", "user", "assistant", "user"]);
+    assert_eq!(request["messages"][2]["content"], "Seven years [1].");
+}
+
+#[tokio::test]
+async fn llm_failures_keep_the_question_and_mark_the_answer_failed() {
+    let f = chat_app().await;
+    f.llm
+        .reply(Reply::Status(500, None))
+        .reply(Reply::Status(502, None));
+    let response = f
+        .app
+        .ask(&f.token, &json!({"message": "Will this fail?"}))
+        .await;
+    assert_error(response, 502, "llm_unavailable").await;
+    assert_eq!(f.llm.requests().len(), 2, "one retry");
+    let history: Value = f
+        .app
+        .get_json("/chat/history", &f.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(history["messages"][0]["content"], "Will this fail?");
+    assert_eq!(history["messages"][1]["status"], "failed");
+    assert_eq!(history["messages"][1]["error_code"], "llm_unavailable");
+
+    // A 429 with Retry-After, then success: one retry, honoured.
+    f.llm
+        .reply(Reply::Status(429, Some(1)))
+        .reply(Reply::text(&["Fine [1]."]));
+    let response = f.app.ask(&f.token, &json!({"message": "Again?"})).await;
+    assert_eq!(response.status(), 200);
+    // A refused key is not retried.
+    f.llm.reply(Reply::Status(401, None));
+    let before = f.llm.requests().len();
+    let response = f.app.ask(&f.token, &json!({"message": "Key?"})).await;
+    let message = assert_error(response, 502, "llm_rejected").await;
+    assert!(message.contains("DOCENT_LLM_API_KEY"), "{message}");
+    assert_eq!(f.llm.requests().len(), before + 1);
+}
+
+#[tokio::test]
+async fn an_llm_that_never_answers_times_out() {
+    let f = chat_app_with(|s| s.chat.first_token_timeout = Duration::from_millis(300)).await;
+    f.llm.reply(Reply::Hang);
+    let response = f
+        .app
+        .ask_streaming(&f.token, &json!({"message": "Hello?"}))
+        .await;
+    let events = sse_events(&response.text().await.unwrap());
+    assert_eq!(events.last().unwrap().0, "error");
+    assert_eq!(events.last().unwrap().1["code"], "llm_timeout");
+    let history: Value = f
+        .app
+        .get_json("/chat/history", &f.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(history["messages"][1]["status"], "failed");
+    assert_eq!(history["messages"][1]["error_code"], "llm_timeout");
+}
+
+#[tokio::test]
+async fn retrieval_failures_fail_the_answer_unless_optional() {
+    let f = chat_app().await;
+    f.retrieval.fail(true);
+    let response = f.app.ask(&f.token, &json!({"message": "Docs?"})).await;
+    assert_error(response, 502, "retrieval_unavailable").await;
+    assert!(f.llm.requests().is_empty(), "no answer without documents");
+    let history: Value = f
+        .app
+        .get_json("/chat/history", &f.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        history["messages"][0]["content"], "Docs?",
+        "the question is kept"
+    );
+    assert_eq!(
+        history["messages"][1]["error_code"],
+        "retrieval_unavailable"
+    );
+
+    let f = chat_app_with(|s| s.chat.retrieval_required = false).await;
+    f.retrieval.fail(true);
+    f.llm.reply(Reply::text(&["From general knowledge [1]."]));
+    let answer: Value = f
+        .app
+        .ask(&f.token, &json!({"message": "Docs?"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["citations"], json!([]));
+    assert!(answer["notice"]
+        .as_str()
+        .unwrap()
+        .contains("without sources"));
+}
+
+#[tokio::test]
+async fn without_retrieval_the_model_answers_alone_and_says_so() {
+    let llm = FakeLlm::start().await;
+    let app = spawn_app_with(|s| use_remotes(s, &llm, None)).await;
+    let token = app.signed_up("alone@example.com").await;
+    llm.reply(Reply::text(&["Generally [1]."]));
+    let answer: Value = app
+        .ask(&token, &json!({"message": "Anything?"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["citations"], json!([]));
+    assert!(answer["notice"]
+        .as_str()
+        .unwrap()
+        .contains("No document search is configured"));
+    let (_, request) = llm.requests().pop().unwrap();
+    assert!(request["messages"][0]["content"]
+        .as_str()
+        .unwrap()
+        .contains("not based on the organisation's documents"));
+}
+
+#[tokio::test]
+async fn without_an_llm_sending_says_what_to_set_and_stores_nothing() {
+    let app = spawn_app_with(|_| {}).await;
+    let token = app.signed_up("nollm@example.com").await;
+    let message = assert_error(
+        app.ask(&token, &json!({"message": "Hi"})).await,
+        503,
+        "llm_not_configured",
+    )
+    .await;
+    assert!(message.contains("DOCENT_LLM_API_KEY"), "{message}");
+    let history: Value = app
+        .get_json("/chat/history", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(history["messages"], json!([]));
+}
+
+#[tokio::test]
+async fn bad_questions_are_refused_with_a_reason() {
+    let f = chat_app().await;
+    assert_error(
+        f.app.ask(&f.token, &json!({"message": "   "})).await,
+        422,
+        "empty_message",
+    )
+    .await;
+    let long = "x".repeat(8_001);
+    assert_error(
+        f.app.ask(&f.token, &json!({"message": long})).await,
+        422,
+        "message_too_long",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn temporary_conversations_stay_out_of_history_and_end_with_their_session() {
+    let f = chat_app().await;
+    let workspaces: Value = f
+        .app
+        .get_json("/workspaces", &f.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ws = workspaces[0]["id"].as_str().unwrap();
+    let temporary: Value = f
+        .app
+        .send_json(
+            reqwest::Method::POST,
+            &format!("/workspaces/{ws}/conversations"),
+            &f.token,
+            &json!({"temporary": true}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = temporary["id"].as_str().unwrap();
+    assert_eq!(temporary["temporary"], true);
+    let answer = f
+        .app
+        .ask(
+            &f.token,
+            &json!({"message": "Secret question", "conversation_id": id}),
+        )
+        .await;
+    assert_eq!(answer.status(), 200);
+    let history: Value = f
+        .app
+        .get_json("/history", &f.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(history, json!([]), "never in history");
+    let found: Value = f
+        .app
+        .get_json("/history?q=secret", &f.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(found, json!([]), "not even by search");
+    let recovered: Value = f
+        .app
+        .get_json("/chat/history", &f.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        recovered["conversation_id"], id,
+        "recovered on refresh in the same session"
+    );
+
+    // Another session of the same user does not see it.
+    let other = f
+        .app
+        .session_token("asker@example.com", crate::helpers::PASSWORD)
+        .await;
+    assert_eq!(
+        f.app
+            .get_json(&format!("/conversations/{id}"), &other)
+            .await
+            .status(),
+        404
+    );
+    // Signing out deletes it.
+    assert_eq!(
+        f.app.post_bearer("/auth/logout", &f.token).await.status(),
+        204
+    );
+    let conn = rusqlite::Connection::open(f.app.docent.database_path()).unwrap();
+    let left: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM conversations WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(left, 0);
+    let messages: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM messages WHERE content = 'Secret question'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(messages, 0);
+
+    // And a session that expires takes its temporary conversations with it.
+    let ws_conv: Value = f
+        .app
+        .send_json(
+            reqwest::Method::POST,
+            &format!("/workspaces/{ws}/conversations"),
+            &other,
+            &json!({"temporary": true}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    f.app.advance(Duration::from_secs(25 * 3600));
+    f.app.docent.cleanup_expired().await.unwrap();
+    let left: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM conversations WHERE id = ?1",
+            [ws_conv["id"].as_str().unwrap()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(left, 0);
+}
+
+#[tokio::test]
+async fn history_lists_newest_first_and_searches_titles_and_messages() {
+    let f = chat_app().await;
+    for (question, answer) in [
+        ("Parking rules for visitors", "Visitors park in lot B [1]."),
+        ("Holiday allowance", "Twenty-five days a year [1]."),
+        ("Expense claims", "Claims need receipts [2]."),
+    ] {
+        f.llm.reply(Reply::text(&[answer]));
+        assert_eq!(
+            f.app
+                .ask(&f.token, &json!({"message": question}))
+                .await
+                .status(),
+            200
+        );
+        f.app.advance(Duration::from_secs(60));
+    }
+    let all: Value = f
+        .app
+        .get_json("/history", &f.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let titles: Vec<&str> = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Expense claims",
+            "Holiday allowance",
+            "Parking rules for visitors"
+        ]
+    );
+    for field in [
+        "conversation_id",
+        "workspace_id",
+        "user_id",
+        "title",
+        "first_query",
+        "created_at",
+        "updated_at",
+    ] {
+        assert!(all[0].get(field).is_some(), "{field}");
+    }
+    let by_title: Value = f
+        .app
+        .get_json("/history?q=holiday", &f.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(by_title.as_array().unwrap().len(), 1);
+    assert_eq!(by_title[0]["title"], "Holiday allowance");
+    let by_answer: Value = f
+        .app
+        .get_json("/history?q=receipts", &f.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(by_answer[0]["title"], "Expense claims");
+    let prefix: Value = f
+        .app
+        .get_json("/history?q=visit", &f.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(prefix[0]["title"], "Parking rules for visitors");
+    let syntax: Value = f
+        .app
+        .get_json("/history?q=%22OR%20NEAR(", &f.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(syntax, json!([]), "search syntax in q is just words");
+    let paged: Value = f
+        .app
+        .get_json("/history?limit=1&offset=1", &f.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(paged[0]["title"], "Holiday allowance");
+    let from = all[1]["updated_at"].as_str().unwrap().replace('+', "%2B");
+    let recent: Value = f
+        .app
+        .get_json(&format!("/history?from={from}"), &f.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(recent.as_array().unwrap().len(), 2);
+    assert_error(
+        f.app.get_json("/history?scope=everyone", &f.token).await,
+        400,
+        "invalid_query",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn domain_sharing_is_read_only_and_only_for_the_domain() {
+    let f = chat_app().await;
+    let owner = &f.token;
+    let shared_ws: Value = f
+        .app
+        .send_json(
+            reqwest::Method::POST,
+            "/workspaces",
+            owner,
+            &json!({"name": "Team", "shared_with_domain": true}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let shared: Value = f
+        .app
+        .ask(
+            owner,
+            &json!({"message": "Shared question", "workspace_id": shared_ws["id"]}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let private: Value = f
+        .app
+        .ask(owner, &json!({"message": "Private question"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let shared_id = shared["conversation_id"].as_str().unwrap();
+
+    let colleague = f.app.signed_up("colleague@example.com").await;
+    let listed: Value = f
+        .app
+        .get_json("/history?scope=domain", &colleague)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let titles: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Shared question"]);
+    let mine: Value = f
+        .app
+        .get_json("/history?scope=mine", &colleague)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine, json!([]));
+    let conversation: Value = f
+        .app
+        .get_json(&format!("/conversations/{shared_id}"), &colleague)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(conversation["read_only"], true);
+    let history: Value = f
+        .app
+        .get_json(
+            &format!("/chat/history?conversation_id={shared_id}"),
+            &colleague,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(history["messages"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        f.app
+            .get_json(&format!("/conversations/{shared_id}/export"), &colleague)
+            .await
+            .status(),
+        200
+    );
+    let write = f
+        .app
+        .ask(
+            &colleague,
+            &json!({"message": "Me too", "conversation_id": shared_id}),
+        )
+        .await;
+    assert_error(write, 403, "read_only").await;
+    let rename = f
+        .app
+        .send_json(
+            reqwest::Method::PATCH,
+            &format!("/conversations/{shared_id}"),
+            &colleague,
+            &json!({"title": "Mine"}),
+        )
+        .await;
+    assert_error(rename, 403, "read_only").await;
+    let delete = f
+        .app
+        .send_json(
+            reqwest::Method::DELETE,
+            &format!("/conversations/{shared_id}"),
+            &colleague,
+            &json!({}),
+        )
+        .await;
+    assert_error(delete, 403, "read_only").await;
+    let private_id = private["conversation_id"].as_str().unwrap();
+    assert_eq!(
+        f.app
+            .get_json(&format!("/conversations/{private_id}"), &colleague)
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        f.app
+            .get_json(
+                &format!("/workspaces/{}", shared_ws["id"].as_str().unwrap()),
+                &colleague
+            )
+            .await
+            .status(),
+        404
+    );
+
+    let outsider = f.app.signed_up("outsider@other.org").await;
+    let listed: Value = f
+        .app
+        .get_json("/history?scope=domain", &outsider)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(listed, json!([]));
+    assert_eq!(
+        f.app
+            .get_json(&format!("/conversations/{shared_id}"), &outsider)
+            .await
+            .status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn workspaces_can_be_made_renamed_configured_and_deleted() {
+    let f = chat_app().await;
+    let created = f
+        .app
+        .send_json(
+            reqwest::Method::POST,
+            "/workspaces",
+            &f.token,
+            &json!({"name": "  Research  ", "description": "Papers"}),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let ws: Value = created.json().await.unwrap();
+    assert_eq!(ws["name"], "Research");
+    assert_eq!(ws["top_k"], 5);
+    assert_eq!(ws["shared_with_domain"], false);
+    let id = ws["id"].as_str().unwrap();
+    let patched: Value = f
+        .app
+        .send_json(
+            reqwest::Method::PATCH,
+            &format!("/workspaces/{id}"),
+            &f.token,
+            &json!({"name": "Research 2", "top_k": 8, "model": "m/x"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            patched["name"].as_str(),
+            patched["top_k"].as_u64(),
+            patched["model"].as_str()
+        ),
+        (Some("Research 2"), Some(8), Some("m/x"))
+    );
+    assert_eq!(patched["description"], "Papers", "untouched fields stay");
+    let cleared: Value = f
+        .app
+        .send_json(
+            reqwest::Method::PATCH,
+            &format!("/workspaces/{id}"),
+            &f.token,
+            &json!({"model": ""}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(cleared["model"], Value::Null);
+    for (body, code) in [
+        (json!({"name": ""}), "invalid_name"),
+        (json!({"name": "x".repeat(101)}), "invalid_name"),
+        (json!({"name": "ok", "top_k": 0}), "invalid_top_k"),
+        (json!({"name": "ok", "top_k": 51}), "invalid_top_k"),
+    ] {
+        let response = f
+            .app
+            .send_json(reqwest::Method::POST, "/workspaces", &f.token, &body)
+            .await;
+        assert_error(response, 422, code).await;
+    }
+    let list: Value = f
+        .app
+        .get_json("/workspaces", &f.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    let deleted = f
+        .app
+        .send_json(
+            reqwest::Method::DELETE,
+            &format!("/workspaces/{id}"),
+            &f.token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(deleted.status(), 204);
+    assert_eq!(
+        f.app
+            .get_json(&format!("/workspaces/{id}"), &f.token)
+            .await
+            .status(),
+        404
+    );
+    assert_eq!(
+        f.app
+            .get_json("/workspaces/not-a-uuid", &f.token)
+            .await
+            .status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn conversations_can_be_renamed_exported_and_deleted() {
+    let f = chat_app().await;
+    f.llm.reply(Reply::text(&["Seven years [1]."]));
+    let answer: Value = f
+        .app
+        .ask(
+            &f.token,
+            &json!({"message": "How long do we keep records?"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let id = answer["conversation_id"].as_str().unwrap();
+    let renamed: Value = f
+        .app
+        .send_json(
+            reqwest::Method::PATCH,
+            &format!("/conversations/{id}"),
+            &f.token,
+            &json!({"title": "Records"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(renamed["title"], "Records");
+    let md = f
+        .app
+        .get_json(&format!("/conversations/{id}/export?format=md"), &f.token)
+        .await;
+    assert!(md.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/markdown"));
+    assert!(md.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("Records.md"));
+    let md = md.text().await.unwrap();
+    assert!(md.starts_with("# Records"), "{md}");
+    assert!(md.contains("How long do we keep records?") && md.contains("Seven years [1]."));
+    assert!(md.contains("1. Title of hr-policy.pdf (hr-policy.pdf, page 4) <https://docs.example.com/hr-policy.pdf>"), "{md}");
+    let json: Value = f
+        .app
+        .get_json(&format!("/conversations/{id}/export?format=json"), &f.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(json["conversation"]["title"], "Records");
+    assert_eq!(json["messages"][1]["citations"][0]["chunk_id"], "c1");
+    assert_error(
+        f.app
+            .get_json(&format!("/conversations/{id}/export?format=pdf"), &f.token)
+            .await,
+        400,
+        "invalid_query",
+    )
+    .await;
+    let deleted = f
+        .app
+        .send_json(
+            reqwest::Method::DELETE,
+            &format!("/conversations/{id}"),
+            &f.token,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(deleted.status(), 204);
+    assert_eq!(
+        f.app
+            .get_json(&format!("/conversations/{id}"), &f.token)
+            .await
+            .status(),
+        404
+    );
+}
+
+#[tokio::test]
+async fn another_users_ids_are_not_found_on_every_endpoint() {
+    let f = chat_app().await;
+    let owner = &f.token;
+    let answer: Value = f
+        .app
+        .ask(owner, &json!({"message": "Mine"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let conversation = answer["conversation_id"].as_str().unwrap().to_owned();
+    let message = answer["message_id"].as_str().unwrap().to_owned();
+    let workspaces: Value = f
+        .app
+        .get_json("/workspaces", owner)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let workspace = workspaces[0]["id"].as_str().unwrap().to_owned();
+
+    let intruder = f.app.signed_up("intruder@example.com").await;
+    use reqwest::Method;
+    let calls: Vec<(Method, String, Value)> = vec![
+        (Method::GET, format!("/workspaces/{workspace}"), json!(null)),
+        (
+            Method::PATCH,
+            format!("/workspaces/{workspace}"),
+            json!({"name": "Hijacked"}),
+        ),
+        (
+            Method::DELETE,
+            format!("/workspaces/{workspace}"),
+            json!(null),
+        ),
+        (
+            Method::GET,
+            format!("/workspaces/{workspace}/conversations"),
+            json!(null),
+        ),
+        (
+            Method::POST,
+            format!("/workspaces/{workspace}/conversations"),
+            json!({}),
+        ),
+        (
+            Method::GET,
+            format!("/conversations/{conversation}"),
+            json!(null),
+        ),
+        (
+            Method::PATCH,
+            format!("/conversations/{conversation}"),
+            json!({"title": "x"}),
+        ),
+        (
+            Method::DELETE,
+            format!("/conversations/{conversation}"),
+            json!(null),
+        ),
+        (
+            Method::GET,
+            format!("/conversations/{conversation}/export"),
+            json!(null),
+        ),
+        (
+            Method::POST,
+            "/chat/message".to_owned(),
+            json!({"message": "hi", "conversation_id": conversation}),
+        ),
+        (
+            Method::POST,
+            "/chat/message".to_owned(),
+            json!({"message": "hi", "workspace_id": workspace}),
+        ),
+        (
+            Method::POST,
+            "/chat/stop".to_owned(),
+            json!({"message_id": message}),
+        ),
+        (
+            Method::GET,
+            format!("/chat/history?conversation_id={conversation}"),
+            json!(null),
+        ),
+        (
+            Method::DELETE,
+            format!("/chat/clear?conversation_id={conversation}"),
+            json!(null),
+        ),
+    ];
+    for (method, path, body) in calls {
+        let response = f
+            .app
+            .send_json(method.clone(), &path, &intruder, &body)
+            .await;
+        assert_eq!(response.status(), 404, "{method} {path}");
+        let error: Value = response.json().await.unwrap();
+        assert_eq!(error["error"]["code"], "not_found", "{method} {path}");
+    }
+    let history: Value = f
+        .app
+        .get_json(&format!("/history?workspace_id={workspace}"), &intruder)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(history, json!([]));
+    // The owner's things are untouched.
+    let again: Value = f
+        .app
+        .get_json(
+            &format!("/chat/history?conversation_id={conversation}"),
+            owner,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(again["messages"].as_array().unwrap().len(), 2);
+    let ws: Value = f
+        .app
+        .get_json(&format!("/workspaces/{workspace}"), owner)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ws["name"], "Personal");
+}
