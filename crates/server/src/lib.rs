@@ -243,7 +243,14 @@ impl Server {
     ) -> std::io::Result<()> {
         let cleanup = self.state.docent.spawn_cleanup();
         let mail = self.state.docent.spawn_mail_worker();
-        let result = axum::serve(self.listener, app(self.state))
+        // Streamed answers write many small frames: without TCP_NODELAY, Nagle's algorithm
+        // holds each one back until the previous is acknowledged (about 40 ms on loopback).
+        let listener = axum::serve::ListenerExt::tap_io(self.listener, |tcp| {
+            if let Err(err) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %err, "TCP_NODELAY not set");
+            }
+        });
+        let result = axum::serve(listener, app(self.state))
             .with_graceful_shutdown(shutdown)
             .await;
         cleanup.abort();

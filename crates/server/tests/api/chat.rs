@@ -1297,3 +1297,92 @@ async fn another_users_ids_are_not_found_on_every_endpoint() {
         .unwrap();
     assert_eq!(ws["name"], "Personal");
 }
+
+#[tokio::test]
+async fn a_password_reset_deletes_temporary_conversations() {
+    let llm = FakeLlm::start().await;
+    let app = spawn_app_with(|s| {
+        use_remotes(s, &llm, None);
+        s.mail = docent_core::config::MailSettings::File {
+            dir: s.data_dir.join("mail"),
+            from: "Docent <docent@example.com>".to_owned(),
+        };
+    })
+    .await;
+    let token = app.signed_up("forgetful@example.com").await;
+    let workspaces: Value = app
+        .get_json("/workspaces", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let ws = workspaces[0]["id"].as_str().unwrap();
+    let temporary: Value = app
+        .send_json(
+            reqwest::Method::POST,
+            &format!("/workspaces/{ws}/conversations"),
+            &token,
+            &json!({"temporary": true}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let kept: Value = app
+        .ask(&token, &json!({"message": "Keep me"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+
+    app.post_json(
+        "/auth/reset-request",
+        &json!({"email": "forgetful@example.com"}),
+    )
+    .await;
+    app.docent.deliver_outbox().await.unwrap();
+    let eml = std::fs::read_dir(app.data_dir.path().join("mail"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let raw = std::fs::read(eml).unwrap();
+    let parsed = mailparse::parse_mail(&raw).unwrap();
+    let text = parsed.subparts[0].get_body().unwrap();
+    let reset_token = text
+        .split("token=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let response = app
+        .post_json(
+            "/auth/reset-password",
+            &json!({"token": reset_token, "password": "Marigold-Lantern-Drifts-Slowly-8"}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+
+    let conn = rusqlite::Connection::open(app.docent.database_path()).unwrap();
+    let count = |id: &str| -> i64 {
+        conn.query_row(
+            "SELECT count(*) FROM conversations WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    assert_eq!(
+        count(temporary["id"].as_str().unwrap()),
+        0,
+        "the temporary conversation is gone"
+    );
+    assert_eq!(
+        count(kept["conversation_id"].as_str().unwrap()),
+        1,
+        "the others stay"
+    );
+}
