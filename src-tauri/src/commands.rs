@@ -2,12 +2,17 @@
 //! `{code, message}` the HTTP API sends. Names are prefixed by area and listed in `build.rs`.
 
 use docent_core::{
-    Accepted, Credentials, CurrentUser, Docent, EmailRequest, Error, ErrorBody, NewSession,
-    PasswordReset, RegisteredUser, SecretToken, VerifyLogin,
+    Accepted, ChatAnswer, ChatHistory, Conversation, ConversationPatch, Credentials, CurrentUser,
+    Docent, EmailRequest, Error, ErrorBody, Export, ExportFormat, HistoryEntry, HistoryQuery,
+    NewConversation, NewSession, NewWorkspace, PasswordReset, RegisteredUser, SecretToken,
+    SendMessage, VerifyLogin, Workspace, WorkspacePatch,
 };
 use serde::Serialize;
+use serde_json::{json, Value};
+use tauri::ipc::Channel;
 use tauri::State;
-use tokio::sync::Mutex;
+use tokio::sync::{mpsc, Mutex};
+use uuid::Uuid;
 
 /// The shell's state: the core, and the session token, which never reaches JavaScript.
 pub struct Shell {
@@ -32,6 +37,11 @@ impl Shell {
         };
         *self.session.lock().await = Some(session.token);
         signed_in
+    }
+
+    /// The signed-in user, as an IPC error when there is none.
+    async fn user(&self) -> Result<CurrentUser, ErrorBody> {
+        self.current_user().await.map_err(ipc)
     }
 
     /// The user of the held session; a session that ended is forgotten.
@@ -167,4 +177,253 @@ pub async fn auth_verify_login(
         .await
         .map_err(ipc)?;
     Ok(shell.keep(session).await)
+}
+
+/// The caller's workspaces.
+#[tauri::command]
+pub async fn workspace_list(shell: State<'_, Shell>) -> Result<Vec<Workspace>, ErrorBody> {
+    let user = shell.user().await?;
+    shell
+        .docent
+        .chat()
+        .list_workspaces(&user)
+        .await
+        .map_err(ipc)
+}
+
+/// Makes a workspace.
+#[tauri::command]
+pub async fn workspace_create(
+    shell: State<'_, Shell>,
+    request: NewWorkspace,
+) -> Result<Workspace, ErrorBody> {
+    let user = shell.user().await?;
+    shell
+        .docent
+        .chat()
+        .create_workspace(&user, request)
+        .await
+        .map_err(ipc)
+}
+
+/// One workspace.
+#[tauri::command]
+pub async fn workspace_get(shell: State<'_, Shell>, id: Uuid) -> Result<Workspace, ErrorBody> {
+    let user = shell.user().await?;
+    shell
+        .docent
+        .chat()
+        .get_workspace(&user, id)
+        .await
+        .map_err(ipc)
+}
+
+/// Changes a workspace.
+#[tauri::command]
+pub async fn workspace_update(
+    shell: State<'_, Shell>,
+    id: Uuid,
+    request: WorkspacePatch,
+) -> Result<Workspace, ErrorBody> {
+    let user = shell.user().await?;
+    shell
+        .docent
+        .chat()
+        .update_workspace(&user, id, request)
+        .await
+        .map_err(ipc)
+}
+
+/// Deletes a workspace.
+#[tauri::command]
+pub async fn workspace_delete(shell: State<'_, Shell>, id: Uuid) -> Result<(), ErrorBody> {
+    let user = shell.user().await?;
+    shell
+        .docent
+        .chat()
+        .delete_workspace(&user, id)
+        .await
+        .map_err(ipc)
+}
+
+/// The conversations in a workspace.
+#[tauri::command]
+pub async fn conversation_list(
+    shell: State<'_, Shell>,
+    workspace_id: Uuid,
+) -> Result<Vec<Conversation>, ErrorBody> {
+    let user = shell.user().await?;
+    shell
+        .docent
+        .chat()
+        .list_conversations(&user, workspace_id)
+        .await
+        .map_err(ipc)
+}
+
+/// Makes a conversation.
+#[tauri::command]
+pub async fn conversation_create(
+    shell: State<'_, Shell>,
+    workspace_id: Uuid,
+    request: NewConversation,
+) -> Result<Conversation, ErrorBody> {
+    let user = shell.user().await?;
+    shell
+        .docent
+        .chat()
+        .create_conversation(&user, workspace_id, request)
+        .await
+        .map_err(ipc)
+}
+
+/// One conversation.
+#[tauri::command]
+pub async fn conversation_get(
+    shell: State<'_, Shell>,
+    id: Uuid,
+) -> Result<Conversation, ErrorBody> {
+    let user = shell.user().await?;
+    shell
+        .docent
+        .chat()
+        .get_conversation(&user, id)
+        .await
+        .map_err(ipc)
+}
+
+/// Renames a conversation.
+#[tauri::command]
+pub async fn conversation_update(
+    shell: State<'_, Shell>,
+    id: Uuid,
+    request: ConversationPatch,
+) -> Result<Conversation, ErrorBody> {
+    let user = shell.user().await?;
+    shell
+        .docent
+        .chat()
+        .update_conversation(&user, id, request)
+        .await
+        .map_err(ipc)
+}
+
+/// Deletes a conversation.
+#[tauri::command]
+pub async fn conversation_delete(shell: State<'_, Shell>, id: Uuid) -> Result<(), ErrorBody> {
+    let user = shell.user().await?;
+    shell
+        .docent
+        .chat()
+        .delete_conversation(&user, id)
+        .await
+        .map_err(ipc)
+}
+
+/// Exports a conversation.
+#[tauri::command]
+pub async fn conversation_export(
+    shell: State<'_, Shell>,
+    id: Uuid,
+    format: ExportFormat,
+) -> Result<Export, ErrorBody> {
+    let user = shell.user().await?;
+    shell
+        .docent
+        .chat()
+        .export_conversation(&user, id, format)
+        .await
+        .map_err(ipc)
+}
+
+/// Asks a question. `events` gets `{event, data}`: first `started` `{conversation_id,
+/// message_id}`, then the same events the server streams as SSE.
+#[tauri::command]
+pub async fn chat_send(
+    shell: State<'_, Shell>,
+    request: SendMessage,
+    events: Channel<Value>,
+) -> Result<ChatAnswer, ErrorBody> {
+    let user = shell.user().await?;
+    let prepared = shell
+        .docent
+        .chat()
+        .prepare(&user, request)
+        .await
+        .map_err(ipc)?;
+    let started = json!({"event": "started", "data": {
+        "conversation_id": prepared.conversation_id(), "message_id": prepared.message_id()}});
+    let _ = events.send(started);
+    let (sender, mut received) = mpsc::channel::<docent_core::ChatEvent>(64);
+    // When the window is gone the channel refuses, the receiver drops, and the answer stops.
+    let forward = tauri::async_runtime::spawn(async move {
+        while let Some(event) = received.recv().await {
+            if events
+                .send(json!({"event": event.name(), "data": event.data()}))
+                .is_err()
+            {
+                break;
+            }
+        }
+    });
+    let answer = prepared.run(Some(sender)).await.map_err(ipc);
+    let _ = forward.await;
+    answer
+}
+
+/// Stops an answer.
+#[tauri::command]
+pub async fn chat_stop(shell: State<'_, Shell>, message_id: Uuid) -> Result<(), ErrorBody> {
+    let user = shell.user().await?;
+    shell
+        .docent
+        .chat()
+        .stop(&user, message_id)
+        .await
+        .map_err(ipc)
+}
+
+/// A conversation's messages (default: the latest conversation).
+#[tauri::command]
+pub async fn chat_history(
+    shell: State<'_, Shell>,
+    conversation_id: Option<Uuid>,
+) -> Result<ChatHistory, ErrorBody> {
+    let user = shell.user().await?;
+    shell
+        .docent
+        .chat()
+        .history(&user, conversation_id)
+        .await
+        .map_err(ipc)
+}
+
+/// Empties a conversation.
+#[tauri::command]
+pub async fn chat_clear(
+    shell: State<'_, Shell>,
+    conversation_id: Option<Uuid>,
+) -> Result<(), ErrorBody> {
+    let user = shell.user().await?;
+    shell
+        .docent
+        .chat()
+        .clear(&user, conversation_id)
+        .await
+        .map_err(ipc)
+}
+
+/// Searches history.
+#[tauri::command]
+pub async fn history_search(
+    shell: State<'_, Shell>,
+    query: HistoryQuery,
+) -> Result<Vec<HistoryEntry>, ErrorBody> {
+    let user = shell.user().await?;
+    shell
+        .docent
+        .chat()
+        .search_history(&user, query)
+        .await
+        .map_err(ipc)
 }

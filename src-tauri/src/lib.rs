@@ -54,6 +54,22 @@ pub fn run() {
             commands::auth_reset_password,
             commands::auth_request_login,
             commands::auth_verify_login,
+            commands::workspace_list,
+            commands::workspace_create,
+            commands::workspace_get,
+            commands::workspace_update,
+            commands::workspace_delete,
+            commands::conversation_list,
+            commands::conversation_create,
+            commands::conversation_get,
+            commands::conversation_update,
+            commands::conversation_delete,
+            commands::conversation_export,
+            commands::chat_send,
+            commands::chat_stop,
+            commands::chat_history,
+            commands::chat_clear,
+            commands::history_search,
         ])
         .run(tauri::generate_context!())
         .expect("Docent's window could not be started");

@@ -357,6 +357,18 @@ fn load_messages(conn: &Connection, conversation_id: &str) -> Result<Vec<Message
     Ok(messages)
 }
 
+/// A conversation title as given: trimmed, 1 to 200 characters.
+fn checked_title(title: &str) -> Result<String> {
+    let title = title.trim();
+    if title.is_empty() || title.chars().count() > 200 {
+        return Err(Error::invalid(
+            "invalid_title",
+            "A conversation title must be 1 to 200 characters long.",
+        ));
+    }
+    Ok(title.to_owned())
+}
+
 /// A title from a first question: its first 60 characters, cut at a word.
 fn title_from(question: &str) -> String {
     let words: Vec<&str> = question.split_whitespace().collect();
@@ -761,14 +773,8 @@ impl ChatService {
         workspace_id: Uuid,
         new: NewConversation,
     ) -> Result<Conversation> {
-        let title = match new.title.map(|t| t.trim().to_owned()) {
-            Some(title) if title.is_empty() || title.chars().count() > 200 => {
-                return Err(Error::invalid(
-                    "invalid_title",
-                    "A conversation title must be 1 to 200 characters long.",
-                ))
-            }
-            Some(title) => title,
+        let title = match new.title {
+            Some(title) => checked_title(&title)?,
             None => "New conversation".to_owned(),
         };
         let temporary = new.temporary.unwrap_or(false);
@@ -813,13 +819,8 @@ impl ChatService {
         self.store
             .write(move |tx| {
                 let row = writable_conversation(tx, &user, id)?;
-                if let Some(title) = patch.title.map(|t| t.trim().to_owned()) {
-                    if title.is_empty() || title.chars().count() > 200 {
-                        return Err(Error::invalid(
-                            "invalid_title",
-                            "A conversation title must be 1 to 200 characters long.",
-                        ));
-                    }
+                if let Some(title) = patch.title {
+                    let title = checked_title(&title)?;
                     tx.execute(
                         "UPDATE conversations SET title = ?1, updated_at = ?2 WHERE id = ?3",
                         rusqlite::params![title, now, row.id],

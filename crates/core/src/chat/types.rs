@@ -336,7 +336,7 @@ pub enum ExportFormat {
 }
 
 /// An exported conversation.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Export {
     /// Its media type.
     pub content_type: &'static str,
