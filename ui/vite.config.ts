@@ -18,8 +18,13 @@ export default defineConfig({
     target: 'es2022',
   },
   server: {
+    // The API paths; the app's own pages live under /app/ and are served by Vite.
     proxy: {
       '/auth': devServer,
+      '/workspaces': devServer,
+      '/conversations': devServer,
+      '/chat': devServer,
+      '/history': devServer,
     },
   },
   test: {

@@ -214,7 +214,7 @@ describe('email sign-in page', () => {
     expect(api.verifyLogin).toHaveBeenCalledWith({ email: 'ada@example.com', code: 'K7QM3XWP' });
 
     verify.resolve(signedIn);
-    expect(await screen.findByText('Your workspaces will appear here.')).toBeInTheDocument();
+    expect(await screen.findByRole('link', { name: 'Personal' })).toBeInTheDocument();
     expect(window.location.pathname).toBe('/');
   });
 
@@ -288,7 +288,7 @@ describe('sign-in link page', () => {
     expect(api.verifyLogin).toHaveBeenCalledExactlyOnceWith({ token: 'tok-123' });
 
     verify.resolve(signedIn);
-    expect(await screen.findByText('Your workspaces will appear here.')).toBeInTheDocument();
+    expect(await screen.findByRole('link', { name: 'Personal' })).toBeInTheDocument();
     expect(window.location.pathname).toBe('/');
     expect(window.location.href).not.toContain('tok-123');
   });
@@ -328,7 +328,7 @@ describe('sign-in link page', () => {
   it('a signed-in user who opens a link goes home, and the token leaves the URL', async () => {
     api.currentUser.mockResolvedValueOnce(ada);
     start('/login/verify?token=tok-123');
-    expect(await screen.findByText('Your workspaces will appear here.')).toBeInTheDocument();
+    expect(await screen.findByRole('link', { name: 'Personal' })).toBeInTheDocument();
     expect(api.verifyLogin).not.toHaveBeenCalled();
     expect(window.location.href).not.toContain('tok-123');
   });

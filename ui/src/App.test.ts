@@ -36,7 +36,7 @@ describe('start', () => {
   it('sends a signed-in user home, with the email and both log-out buttons in the header', async () => {
     api.currentUser.mockResolvedValueOnce(ada);
     start('/login');
-    expect(await screen.findByText('Your workspaces will appear here.')).toBeInTheDocument();
+    expect(await screen.findByRole('link', { name: 'Personal' })).toBeInTheDocument();
     expect(window.location.pathname).toBe('/');
     const header = screen.getByRole('banner');
     expect(within(header).getByText(ada.email)).toBeInTheDocument();
@@ -51,7 +51,7 @@ describe('start', () => {
 
     api.currentUser.mockResolvedValueOnce(ada);
     await userEvent.click(screen.getByRole('button', { name: 'Try again' }));
-    expect(await screen.findByText('Your workspaces will appear here.')).toBeInTheDocument();
+    expect(await screen.findByRole('link', { name: 'Personal' })).toBeInTheDocument();
   });
 
   it('unknown paths go to the login page', async () => {
@@ -88,7 +88,7 @@ describe('login page', () => {
     expect(api.login).toHaveBeenCalledWith({ email: 'ada@example.com', password: 'a long enough passphrase' });
 
     login.resolve({ userId: 'u1', expiresAt: '2030-01-01T00:00:00Z' });
-    expect(await screen.findByText('Your workspaces will appear here.')).toBeInTheDocument();
+    expect(await screen.findByRole('link', { name: 'Personal' })).toBeInTheDocument();
     expect(window.location.pathname).toBe('/');
   });
 
@@ -136,7 +136,7 @@ describe('register page', () => {
     expect(screen.getByRole('button', { name: 'Creating your account…' })).toBeDisabled();
 
     register.resolve({ userId: 'u1', email: 'ada@example.com' });
-    expect(await screen.findByText('Your workspaces will appear here.')).toBeInTheDocument();
+    expect(await screen.findByRole('link', { name: 'Personal' })).toBeInTheDocument();
     const credentials = { email: 'ada@example.com', password: 'a long enough passphrase' };
     expect(api.register).toHaveBeenCalledWith(credentials);
     expect(api.login).toHaveBeenCalledWith(credentials);
@@ -186,6 +186,6 @@ describe('home', () => {
 
     expect(await screen.findByRole('alert')).toHaveTextContent('The server is restarting.');
     expect(api.logoutAll).toHaveBeenCalledOnce();
-    expect(screen.getByText('Your workspaces will appear here.')).toBeInTheDocument();
+    expect(screen.getByRole('link', { name: 'Personal' })).toBeInTheDocument();
   });
 });

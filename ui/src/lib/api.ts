@@ -11,7 +11,39 @@
  * app, the Tauri shell keeps the token and never hands it to JavaScript.
  */
 
+import {
+  ChatStream,
+  historySearch,
+  readChatAnswer,
+  readChatHistory,
+  readConversation,
+  readConversations,
+  readHistoryEntries,
+  readWorkspace,
+  readWorkspaces,
+  conversationBody,
+  sendBody,
+  workspaceBody,
+  type ChatAnswer,
+  type ChatHistory,
+  type ChatStreamHandlers,
+  type Conversation,
+  type ExportedFile,
+  type ExportFormat,
+  type HistoryEntry,
+  type HistoryQuery,
+  type NewConversation,
+  type NewWorkspace,
+  type SendMessageRequest,
+  type SendOptions,
+  type Workspace,
+  type WorkspacePatch,
+} from './chat-types';
+import { statusForCode } from './error-codes';
+import { SseParser } from './sse';
 import { tauriApi } from './tauri-api';
+
+export type * from './chat-types';
 
 /** The signed-in user, as `GET /auth/validate` describes them. */
 export interface CurrentUser {
@@ -93,17 +125,65 @@ export interface Api {
   requestLoginEmail(email: string): Promise<Acknowledgement>;
   /** Signs in with the emailed link's token or code; like `login`, the token stays out of the UI. */
   verifyLogin(proof: LoginProof): Promise<LoginResult>;
+
+  /** The signed-in user's workspaces (there is always a "Personal" one). */
+  listWorkspaces(): Promise<Workspace[]>;
+  createWorkspace(workspace: NewWorkspace): Promise<Workspace>;
+  getWorkspace(id: string): Promise<Workspace>;
+  /** Changes any subset of a workspace's settings; an empty collection or model means the default. */
+  updateWorkspace(id: string, patch: WorkspacePatch): Promise<Workspace>;
+  /** Deletes a workspace with its conversations. */
+  deleteWorkspace(id: string): Promise<void>;
+
+  /** A workspace's conversations, newest first. */
+  listConversations(workspaceId: string): Promise<Conversation[]>;
+  createConversation(workspaceId: string, conversation: NewConversation): Promise<Conversation>;
+  /** One conversation; `readOnly` when a colleague shared it. */
+  getConversation(id: string): Promise<Conversation>;
+  renameConversation(id: string, title: string): Promise<Conversation>;
+  deleteConversation(id: string): Promise<void>;
+  /** A conversation with its sources, as a Markdown or JSON file. */
+  exportConversation(id: string, format: ExportFormat): Promise<ExportedFile>;
+
+  /**
+   * Asks a question and follows the answer as it is written. Resolves with the final
+   * answer (status `complete`, or `stopped`). Rejects with an `ApiError`: before
+   * `onStarted` the question was refused and not stored; after it, the question is stored
+   * and the answer failed (`llm_timeout`…). Aborting `options.signal` stops the answer
+   * and rejects with code `aborted`.
+   */
+  sendMessage(request: SendMessageRequest, handlers?: ChatStreamHandlers, options?: SendOptions): Promise<ChatAnswer>;
+  /** Stops an answer being written; what was written is kept, with status `stopped`. */
+  stopMessage(messageId: string): Promise<void>;
+  /** A conversation's messages (null: the most recent conversation). */
+  chatHistory(conversationId: string | null): Promise<ChatHistory>;
+  /** Removes every message of a conversation (null: the most recent conversation). */
+  clearChat(conversationId: string | null): Promise<void>;
+  /** Searches the user's conversations, or those colleagues shared (`scope: 'domain'`). */
+  searchHistory(query: HistoryQuery): Promise<HistoryEntry[]>;
 }
 
 /** Codes the UI itself produces; every other code comes from the server. */
 export const NETWORK_ERROR = 'network_error';
 export const TIMEOUT = 'timeout';
 export const INVALID_RESPONSE = 'invalid_response';
+/** A streamed answer the user (or the app) stopped by aborting it. */
+export const ABORTED = 'aborted';
+/** A streamed answer whose connection ended before the answer did. */
+export const STREAM_INTERRUPTED = 'stream_interrupted';
 
 export const NETWORK_ERROR_MESSAGE =
   "Docent's server cannot be reached. Check that it is running, then try again.";
 const TIMEOUT_MESSAGE = "Docent's server took too long to answer. Please try again.";
 const INVALID_RESPONSE_MESSAGE = "Docent's server sent an answer the app could not read.";
+export const ABORTED_MESSAGE = 'The answer was stopped.';
+const STREAM_INTERRUPTED_MESSAGE =
+  "The connection to Docent's server ended before the answer was finished. Please try again.";
+
+/** The error a stopped (aborted) answer rejects with. */
+export function abortedError(): ApiError {
+  return new ApiError(0, ABORTED, ABORTED_MESSAGE);
+}
 
 /** Any failed call: a server error envelope, or a failure on the way to it. */
 export class ApiError extends Error {
@@ -225,19 +305,56 @@ export interface HttpApiOptions {
   baseUrl?: string;
   /** How long to wait for an answer before giving up, in milliseconds. */
   timeoutMs?: number;
+  /**
+   * How long a streamed answer may stay silent before it is given up, in milliseconds.
+   * The server sends a keep-alive every 15 seconds, so this only trips on a dead connection.
+   */
+  streamIdleMs?: number;
+}
+
+type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+
+/** `filename="…"` (or RFC 5987 `filename*=UTF-8''…`) of a Content-Disposition header. */
+export function fileNameFrom(disposition: string | null, fallback: string): string {
+  if (!disposition) return fallback;
+  const extended = /filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)/.exec(disposition);
+  if (extended?.[1]) {
+    try {
+      return decodeURIComponent(extended[1].trim());
+    } catch {
+      // Fall through to the plain form.
+    }
+  }
+  const plain = /filename\s*=\s*(?:"([^"]*)"|([^;]+))/.exec(disposition);
+  const name = (plain?.[1] ?? plain?.[2] ?? '').trim();
+  return name || fallback;
+}
+
+/** `/path/{id}` with the id escaped. */
+function at(prefix: string, id: string, suffix = ''): string {
+  return `${prefix}/${encodeURIComponent(id)}${suffix}`;
+}
+
+/** `?conversation_id=…`, or nothing for "the most recent conversation". */
+function conversationQuery(conversationId: string | null): string {
+  return conversationId ? `?conversation_id=${encodeURIComponent(conversationId)}` : '';
 }
 
 /** The `Api` over HTTP, for the UI served by docent-server. */
 export function createHttpApi(options: HttpApiOptions = {}): Api {
   const baseUrl = options.baseUrl ?? '';
   const timeoutMs = options.timeoutMs ?? 20_000;
+  const streamIdleMs = options.streamIdleMs ?? 60_000;
 
-  /** Sends one request; resolves with the status and parsed JSON body (null for 204). */
-  async function request(
-    method: 'GET' | 'POST',
+  /**
+   * Sends one request and reads the whole answer as text. Throws an `ApiError` for an
+   * error status (from the JSON envelope), a timeout or a network failure.
+   */
+  async function exchange(
+    method: Method,
     path: string,
     body?: unknown,
-  ): Promise<{ status: number; data: unknown }> {
+  ): Promise<{ status: number; headers: Headers; text: string }> {
     const headers: Record<string, string> = { Accept: 'application/json' };
     const init: RequestInit = { method, credentials: 'same-origin', headers };
     if (body !== undefined) {
@@ -275,28 +392,173 @@ export function createHttpApi(options: HttpApiOptions = {}): Api {
         const retryAfter = parseRetryAfter(response.headers.get('Retry-After'));
         throw errorFromBody(response.status, text, retryAfter);
       }
-      if (response.status === 204 || text.trim() === '') {
-        return { status: response.status, data: null };
-      }
-      try {
-        return { status: response.status, data: JSON.parse(text) as unknown };
-      } catch {
-        throw invalidResponse(response.status);
-      }
+      return { status: response.status, headers: response.headers, text };
     } finally {
       clearTimeout(timer);
     }
   }
 
+  /** Sends one request; resolves with the status and parsed JSON body (null for 204). */
+  async function request(method: Method, path: string, body?: unknown): Promise<{ status: number; data: unknown }> {
+    const { status, text } = await exchange(method, path, body);
+    if (status === 204 || text.trim() === '') return { status, data: null };
+    try {
+      return { status, data: JSON.parse(text) as unknown };
+    } catch {
+      throw invalidResponse(status);
+    }
+  }
+
   /** Like `request`, but the answer must be a JSON object. */
   async function requestObject(
-    method: 'GET' | 'POST',
+    method: Method,
     path: string,
     body?: unknown,
   ): Promise<{ status: number; data: Record<string, unknown> }> {
     const { status, data } = await request(method, path, body);
     if (!isRecord(data)) throw invalidResponse(status);
     return { status, data };
+  }
+
+  /** Sends one request and reads its JSON answer with `read`. */
+  async function requestWith<T>(
+    read: (value: unknown, fail: () => ApiError) => T,
+    method: Method,
+    path: string,
+    body?: unknown,
+  ): Promise<T> {
+    const { status, data } = await request(method, path, body);
+    return read(data, () => invalidResponse(status));
+  }
+
+  /** The error of an `error` event in a streamed answer: the server's code and sentence. */
+  function streamError(code: string, message: string): ApiError {
+    const status = statusForCode(code);
+    return new ApiError(status, code, message.trim() ? message : fallbackMessage(status).message);
+  }
+
+  async function sendMessage(
+    request: SendMessageRequest,
+    handlers: ChatStreamHandlers = {},
+    sendOptions: SendOptions = {},
+  ): Promise<ChatAnswer> {
+    const outer = sendOptions.signal;
+    if (outer?.aborted) throw abortedError();
+    const controller = new AbortController();
+    const onAbort = () => controller.abort();
+    outer?.addEventListener('abort', onAbort);
+
+    let timedOut = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    /** (Re)starts the wait: for the first answer, then between pieces of the stream. */
+    const wait = (ms: number) => {
+      clearTimeout(timer);
+      timer = setTimeout(() => {
+        timedOut = true;
+        controller.abort();
+      }, ms);
+    };
+    /** Why the connection failed: the user stopped it, it timed out, or the network. */
+    const failure = () => {
+      if (outer?.aborted) return abortedError();
+      if (timedOut) return new ApiError(0, TIMEOUT, TIMEOUT_MESSAGE);
+      return new ApiError(0, NETWORK_ERROR, NETWORK_ERROR_MESSAGE);
+    };
+
+    wait(timeoutMs);
+    try {
+      let response: Response;
+      try {
+        response = await globalThis.fetch(baseUrl + '/chat/message', {
+          method: 'POST',
+          credentials: 'same-origin',
+          headers: { Accept: 'text/event-stream', 'Content-Type': 'application/json' },
+          body: JSON.stringify(sendBody(request)),
+          signal: controller.signal,
+        });
+      } catch {
+        throw failure();
+      }
+
+      if (!response.ok) {
+        let text: string;
+        try {
+          text = await response.text();
+        } catch {
+          throw failure();
+        }
+        throw errorFromBody(response.status, text, parseRetryAfter(response.headers.get('Retry-After')));
+      }
+
+      const status = response.status;
+      const fail = () => invalidResponse(status);
+      const contentType = response.headers.get('Content-Type') ?? '';
+      if (!contentType.includes('text/event-stream')) {
+        // Something on the way answered with the whole answer as JSON instead of a stream.
+        let text: string;
+        try {
+          text = await response.text();
+        } catch {
+          throw failure();
+        }
+        let data: unknown;
+        try {
+          data = JSON.parse(text);
+        } catch {
+          throw fail();
+        }
+        const answer = readChatAnswer(data, fail);
+        handlers.onStarted?.({ conversationId: answer.conversationId, messageId: answer.messageId });
+        if (answer.answer) handlers.onDelta?.(answer.answer);
+        handlers.onCitations?.(answer.citations);
+        return answer;
+      }
+
+      handlers.onStarted?.({
+        conversationId: response.headers.get('x-conversation-id') || request.conversationId || null,
+        messageId: response.headers.get('x-message-id') || null,
+      });
+
+      const reader = response.body?.getReader();
+      if (!reader) throw fail();
+      const stream = new ChatStream(handlers, fail, streamError);
+      const parser = new SseParser();
+      const decoder = new TextDecoder();
+      wait(streamIdleMs);
+      try {
+        for (;;) {
+          let chunk: ReadableStreamReadResult<Uint8Array>;
+          try {
+            chunk = await reader.read();
+          } catch {
+            throw failure();
+          }
+          const text = chunk.done ? decoder.decode() : decoder.decode(chunk.value, { stream: true });
+          const events = parser.push(text);
+          if (chunk.done) events.push(...parser.end());
+          for (const event of events) {
+            let data: unknown;
+            try {
+              data = JSON.parse(event.data);
+            } catch {
+              throw fail();
+            }
+            const done = stream.apply(event.event, data);
+            if (done) return done;
+          }
+          if (chunk.done) break;
+          wait(streamIdleMs);
+        }
+      } finally {
+        // Whatever ended the reading, let go of the connection.
+        reader.cancel().catch(() => undefined);
+      }
+      if (outer?.aborted) throw abortedError();
+      throw new ApiError(0, STREAM_INTERRUPTED, STREAM_INTERRUPTED_MESSAGE);
+    } finally {
+      clearTimeout(timer);
+      outer?.removeEventListener('abort', onAbort);
+    }
   }
 
   return {
@@ -358,6 +620,79 @@ export function createHttpApi(options: HttpApiOptions = {}): Api {
         if (error instanceof ApiError && error.status === 401) return null;
         throw error;
       }
+    },
+
+    listWorkspaces() {
+      return requestWith(readWorkspaces, 'GET', '/workspaces');
+    },
+
+    createWorkspace(workspace) {
+      return requestWith(readWorkspace, 'POST', '/workspaces', workspaceBody(workspace));
+    },
+
+    getWorkspace(id) {
+      return requestWith(readWorkspace, 'GET', at('/workspaces', id));
+    },
+
+    updateWorkspace(id, patch) {
+      return requestWith(readWorkspace, 'PATCH', at('/workspaces', id), workspaceBody(patch));
+    },
+
+    async deleteWorkspace(id) {
+      await request('DELETE', at('/workspaces', id));
+    },
+
+    listConversations(workspaceId) {
+      return requestWith(readConversations, 'GET', at('/workspaces', workspaceId, '/conversations'));
+    },
+
+    createConversation(workspaceId, conversation) {
+      return requestWith(
+        readConversation,
+        'POST',
+        at('/workspaces', workspaceId, '/conversations'),
+        conversationBody(conversation),
+      );
+    },
+
+    getConversation(id) {
+      return requestWith(readConversation, 'GET', at('/conversations', id));
+    },
+
+    renameConversation(id, title) {
+      return requestWith(readConversation, 'PATCH', at('/conversations', id), { title });
+    },
+
+    async deleteConversation(id) {
+      await request('DELETE', at('/conversations', id));
+    },
+
+    async exportConversation(id, format) {
+      const { headers, text } = await exchange('GET', at('/conversations', id, `/export?format=${format}`));
+      const contentType = headers.get('Content-Type') ?? (format === 'json' ? 'application/json' : 'text/markdown');
+      return {
+        contentType,
+        fileName: fileNameFrom(headers.get('Content-Disposition'), `conversation.${format}`),
+        body: text,
+      };
+    },
+
+    sendMessage,
+
+    async stopMessage(messageId) {
+      await request('POST', '/chat/stop', { message_id: messageId });
+    },
+
+    chatHistory(conversationId) {
+      return requestWith(readChatHistory, 'GET', `/chat/history${conversationQuery(conversationId)}`);
+    },
+
+    async clearChat(conversationId) {
+      await request('DELETE', `/chat/clear${conversationQuery(conversationId)}`);
+    },
+
+    searchHistory(query) {
+      return requestWith(readHistoryEntries, 'GET', `/history${historySearch(query)}`);
     },
   };
 }

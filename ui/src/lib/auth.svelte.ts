@@ -8,8 +8,9 @@ import {
   type LoginProof,
   type LoginResult,
 } from './api';
+import { AppForms } from './app-forms.svelte';
 import type { Navigator } from './router.svelte';
-import { paths, type AuthState } from './routes';
+import { isPrivate, matchRoute, paths, type AuthState } from './routes';
 
 /**
  * What the user typed into the account forms. It lives here rather than in
@@ -27,6 +28,8 @@ export class FormStore {
    * which puts the form at its second step (typing the code).
    */
   emailLogin: EmailLoginForm = $state(emptyEmailLogin());
+  /** Workspaces, chat drafts, history filters: the signed-in part of the app. */
+  readonly app = new AppForms();
 
   /** Copies the email typed on the login page into another form that has none yet. */
   prefillEmail(form: 'forgotPassword' | 'emailLogin'): void {
@@ -45,6 +48,7 @@ export class FormStore {
     this.forgotPassword = { email: '' };
     this.resetPassword = { password: '' };
     this.emailLogin = emptyEmailLogin();
+    this.app.clear();
   }
 }
 
@@ -96,10 +100,36 @@ export class AuthController {
 
   readonly #api: Api;
   readonly #nav: Navigator;
+  /**
+   * Where the user was when their session ended under them, and as whom: signing in again
+   * as the same person goes back there, with what they had typed.
+   */
+  #interrupted: { path: string; email: string } | null = null;
 
   constructor(api: Api, nav: Navigator) {
     this.#api = api;
     this.#nav = nav;
+  }
+
+  /** The API the signed-in views use. */
+  get api(): Api {
+    return this.#api;
+  }
+
+  /**
+   * For the signed-in views: the sentence to show for a failed call, or null when there is
+   * nothing to show there because the session had ended (401) and the user was sent to
+   * sign in. What they typed is kept (it lives in `forms`), and signing in again as the
+   * same person brings them back to the page they were on.
+   */
+  handleError(error: unknown): string | null {
+    const apiError = toApiError(error);
+    if (apiError.status === 401 && this.state === 'signed_in') {
+      const route = matchRoute(this.#nav.path);
+      this.#interrupted =
+        route !== null && isPrivate(route) ? { path: this.#nav.path, email: this.user?.email ?? '' } : null;
+    }
+    return this.#fail(apiError, { onLoginPage: false });
   }
 
   /** Asks the server who is signed in. Called at start and by "Try again". */
@@ -121,7 +151,7 @@ export class AuthController {
     this.confirmation = null;
     try {
       await this.#signInWith(() => this.#api.login(credentials));
-      this.#nav.navigate(paths.home);
+      this.#nav.navigate(this.#afterSignIn());
       return null;
     } catch (error) {
       return this.#fail(error, { onLoginPage: true });
@@ -140,7 +170,7 @@ export class AuthController {
     try {
       await this.#signInWith(() => this.#api.login(credentials));
       this.forms.register = { email: '', password: '' };
-      this.#nav.navigate(paths.home);
+      this.#nav.navigate(this.#afterSignIn());
       return null;
     } catch (error) {
       // The account exists now: carry what was typed to the login page.
@@ -233,7 +263,7 @@ export class AuthController {
     }
     this.forms.emailLogin = emptyEmailLogin();
     this.#nav.clearQuery();
-    this.#nav.navigate(paths.home);
+    this.#nav.navigate(this.#afterSignIn());
     return { ok: true, message: SIGNED_IN };
   }
 
@@ -257,11 +287,25 @@ export class AuthController {
     }
     const email = this.user?.email ?? '';
     this.#signOut();
+    this.#interrupted = null;
     this.notice = null;
     this.forms.clear();
     this.forms.login.email = email;
     this.#nav.navigate(paths.login);
     return null;
+  }
+
+  /**
+   * Where a sign-in leads: back to where the session ended if the same person signed in
+   * again; otherwise home, and the previous person's work is forgotten.
+   */
+  #afterSignIn(): string {
+    const interrupted = this.#interrupted;
+    this.#interrupted = null;
+    if (!interrupted) return paths.home;
+    if (interrupted.email.toLowerCase() === (this.user?.email ?? '').toLowerCase()) return interrupted.path;
+    this.forms.app.clear();
+    return paths.home;
   }
 
   /** Runs a sign-in call, then checks that the session was kept. */

@@ -356,3 +356,60 @@ describe('email sign-in', () => {
     expect(auth.forms.emailLogin.email).toBe('other@example.com');
   });
 });
+
+describe('handleError (the signed-in views)', () => {
+  beforeEach(async () => {
+    api.currentUser.mockResolvedValueOnce(ada);
+    await auth.start();
+    nav.path = '/app/w/w1/c/c1';
+  });
+
+  it("passes other errors' sentences on and stays signed in", () => {
+    expect(auth.handleError(new ApiError(504, 'llm_timeout', 'Too slow.'))).toBe('Too slow.');
+    expect(auth.state).toBe('signed_in');
+    expect(auth.handleError(new Error('boom'))).toMatch(/^Something went wrong in the app/);
+  });
+
+  it('a 401 signs out and sends to /login with the sentence; what was typed stays', () => {
+    auth.forms.app.drafts['c1'] = 'Half a question';
+    expect(auth.handleError(unauthorized('Please sign in again.'))).toBeNull();
+    expect(auth.state).toBe('signed_out');
+    expect(auth.notice).toBe('Please sign in again.');
+    expect(nav.path).toBe('/login');
+    expect(auth.forms.app.drafts['c1']).toBe('Half a question');
+  });
+
+  it('signing in again as the same person goes back to where they were', async () => {
+    auth.handleError(unauthorized());
+    api.currentUser.mockResolvedValueOnce(ada);
+    await auth.login({ email: ada.email, password: 'a long enough passphrase' });
+    expect(nav.path).toBe('/app/w/w1/c/c1');
+
+    // Only once: the next sign-in goes home.
+    await auth.logout();
+    api.currentUser.mockResolvedValueOnce(ada);
+    await auth.login({ email: ada.email, password: 'a long enough passphrase' });
+    expect(nav.path).toBe('/');
+  });
+
+  it('someone else signing in goes home, and the previous person’s drafts are forgotten', async () => {
+    auth.forms.app.drafts['c1'] = 'Private question';
+    auth.forms.app.newWorkspace.name = 'Private project';
+    auth.handleError(unauthorized());
+    api.currentUser.mockResolvedValueOnce({ userId: 'u2', email: 'bob@example.com', domain: 'example.com' });
+    await auth.login({ email: 'bob@example.com', password: 'another long passphrase' });
+    expect(nav.path).toBe('/');
+    expect(auth.forms.app.drafts).toEqual({});
+    expect(auth.forms.app.newWorkspace.name).toBe('');
+  });
+
+  it('logging out forgets the app forms', async () => {
+    auth.forms.app.drafts['c1'] = 'x';
+    auth.forms.app.history.q = 'holiday';
+    auth.forms.app.temporary['w1'] = true;
+    await auth.logout();
+    expect(auth.forms.app.drafts).toEqual({});
+    expect(auth.forms.app.history.q).toBe('');
+    expect(auth.forms.app.temporary).toEqual({});
+  });
+});

@@ -1,4 +1,11 @@
-import { internalPathForClick, matchRoute, normalizePath, queryParam, type RouteName } from './routes';
+import {
+  internalPathForClick,
+  normalizePath,
+  parseRoute,
+  queryParam,
+  type RouteName,
+  type RouteParams,
+} from './routes';
 
 export interface NavigateOptions {
   /** Replace the current history entry instead of adding one. */
@@ -7,6 +14,8 @@ export interface NavigateOptions {
 
 /** What the rest of the app needs from the router. */
 export interface Navigator {
+  /** The current pathname. */
+  readonly path: string;
   readonly route: RouteName | null;
   navigate(path: string, options?: NavigateOptions): void;
   /**
@@ -33,7 +42,10 @@ export class Router implements Navigator {
   search: string = $state('');
   /** Counts navigations the user caused (links, back/forward, actions); redirects don't count. */
   navigations: number = $state(0);
-  readonly route: RouteName | null = $derived(matchRoute(this.path));
+  readonly #match = $derived(parseRoute(this.path));
+  readonly route: RouteName | null = $derived(this.#match?.name ?? null);
+  /** The ids in the path (`/app/w/{workspaceId}/c/{conversationId}`). */
+  readonly params: RouteParams = $derived(this.#match?.params ?? {});
   readonly #win: RouterWindow;
 
   constructor(win: RouterWindow = window) {

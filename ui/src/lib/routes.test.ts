@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import {
+  appPaths,
   internalPathForClick,
   matchRoute,
   normalizePath,
+  parseRoute,
   paths,
   queryParam,
   redirectFor,
@@ -146,5 +148,59 @@ describe('internalPathForClick', () => {
     expect(internalPathForClick(click, { ...link, href: 'https://example.com/register' }, here)).toBeNull();
     expect(internalPathForClick(click, { ...link, href: 'http://127.0.0.1:9999/register' }, here)).toBeNull();
     expect(internalPathForClick(click, { ...link, href: 'http://127.0.0.1:8787/docs' }, here)).toBeNull();
+  });
+});
+
+describe('signed-in app routes', () => {
+  it('match the workspace, settings, conversation, shared conversation and history paths', () => {
+    expect(parseRoute('/app/w/w1')).toEqual({ name: 'workspace', params: { workspaceId: 'w1' } });
+    expect(parseRoute('/app/w/w1/settings')).toEqual({ name: 'workspaceSettings', params: { workspaceId: 'w1' } });
+    expect(parseRoute('/app/w/3f2a-B9/c/c_1/')).toEqual({
+      name: 'conversation',
+      params: { workspaceId: '3f2a-B9', conversationId: 'c_1' },
+    });
+    expect(parseRoute('/App/C/c7')).toEqual({ name: 'sharedConversation', params: { conversationId: 'c7' } });
+    expect(parseRoute('/app/history')).toEqual({ name: 'history', params: {} });
+    expect(matchRoute('/app/w/w1/c/c1')).toBe('conversation');
+  });
+
+  it('build the same paths', () => {
+    expect(appPaths.workspace('w1')).toBe('/app/w/w1');
+    expect(appPaths.workspaceSettings('w1')).toBe('/app/w/w1/settings');
+    expect(appPaths.conversation('w1', 'c1')).toBe('/app/w/w1/c/c1');
+    expect(appPaths.sharedConversation('c1')).toBe('/app/c/c1');
+    expect(paths.history).toBe('/app/history');
+    for (const path of [appPaths.workspace('w1'), appPaths.conversation('w1', 'c1'), appPaths.sharedConversation('c1')]) {
+      expect(parseRoute(path)).not.toBeNull();
+    }
+  });
+
+  it('leave the server’s API paths alone', () => {
+    for (const path of ['/workspaces', '/workspaces/w1', '/conversations/c1', '/chat/message', '/history', '/app']) {
+      expect(matchRoute(path), path).toBeNull();
+    }
+  });
+
+  it('refuse ids that are not ids', () => {
+    expect(matchRoute('/app/w/a%2Fb')).toBeNull();
+    expect(matchRoute('/app/w/%E0%A4%A')).toBeNull();
+    expect(matchRoute('/app/w/w1/c')).toBeNull();
+    expect(matchRoute('/app/w/w1/c/c1/extra')).toBeNull();
+  });
+
+  it('are private: signed-out users go to /login, signed-in users stay', () => {
+    for (const route of ['history', 'workspace', 'workspaceSettings', 'conversation', 'sharedConversation'] as const) {
+      expect(redirectFor(route, 'signed_out'), route).toBe(paths.login);
+      expect(redirectFor(route, 'signed_in'), route).toBeNull();
+    }
+  });
+
+  it('in-app links to them are handled by the router', () => {
+    const click = { button: 0, defaultPrevented: false, metaKey: false, ctrlKey: false, shiftKey: false, altKey: false };
+    const link = { href: 'http://127.0.0.1:8787/app/w/w1/c/c1', target: '', hasDownload: false };
+    expect(internalPathForClick(click, link, 'http://127.0.0.1:8787/')).toBe('/app/w/w1/c/c1');
+    expect(
+      internalPathForClick(click, { ...link, href: 'http://127.0.0.1:8787/workspaces/w1' }, 'http://127.0.0.1:8787/'),
+    ).toBeNull();
   });
 });

@@ -4,6 +4,7 @@
  */
 
 export const paths = {
+  /** The signed-in home: the workspaces. */
   home: '/',
   login: '/login',
   register: '/register',
@@ -13,15 +14,61 @@ export const paths = {
   emailLogin: '/login/email',
   /** Fixed: the sign-in email links here, with `?token=…`. */
   verifyLogin: '/login/verify',
+  /** Conversation history, the user's own and their colleagues'. */
+  history: '/app/history',
 } as const;
 
-export type RouteName = keyof typeof paths;
+type StaticRoute = keyof typeof paths;
+
+/**
+ * Routes with ids in their path. They live under `/app/`, away from the server's API
+ * paths (`/workspaces…`, `/conversations…`, `/chat/…`, `/history…`), which the server
+ * answers itself rather than with index.html.
+ */
+const patterns = {
+  /** A workspace's chat, before a conversation is picked: `/app/w/{workspaceId}`. */
+  workspace: ['app', 'w', ':workspaceId'],
+  /** A workspace's settings: `/app/w/{workspaceId}/settings`. */
+  workspaceSettings: ['app', 'w', ':workspaceId', 'settings'],
+  /** A conversation of one of the user's workspaces: `/app/w/{workspaceId}/c/{conversationId}`. */
+  conversation: ['app', 'w', ':workspaceId', 'c', ':conversationId'],
+  /** A conversation on its own, e.g. one a colleague shared: `/app/c/{conversationId}`. */
+  sharedConversation: ['app', 'c', ':conversationId'],
+} as const;
+
+export type RouteName = StaticRoute | keyof typeof patterns;
+
+export interface RouteParams {
+  workspaceId?: string;
+  conversationId?: string;
+}
+
+export interface RouteMatch {
+  name: RouteName;
+  params: RouteParams;
+}
+
+/** The in-app paths with ids. */
+export const appPaths = {
+  workspace: (workspaceId: string) => `/app/w/${encodeURIComponent(workspaceId)}`,
+  workspaceSettings: (workspaceId: string) => `/app/w/${encodeURIComponent(workspaceId)}/settings`,
+  conversation: (workspaceId: string, conversationId: string) =>
+    `/app/w/${encodeURIComponent(workspaceId)}/c/${encodeURIComponent(conversationId)}`,
+  sharedConversation: (conversationId: string) => `/app/c/${encodeURIComponent(conversationId)}`,
+} as const;
 
 /** Where the user stands with the server, as far as routing cares. */
 export type AuthState = 'checking' | 'unavailable' | 'signed_in' | 'signed_out';
 
 /** Routes that need a signed-in user. */
-const privateRoutes: ReadonlySet<RouteName> = new Set<RouteName>(['home']);
+const privateRoutes: ReadonlySet<RouteName> = new Set<RouteName>([
+  'home',
+  'history',
+  'workspace',
+  'workspaceSettings',
+  'conversation',
+  'sharedConversation',
+]);
 
 /**
  * Routes for everyone, signed in or not; every other route is for signed-out users only.
@@ -40,13 +87,42 @@ export function normalizePath(pathname: string): string {
   return path === '' ? '/' : path;
 }
 
-/** The route for a pathname, or null when no route matches. */
-export function matchRoute(pathname: string): RouteName | null {
-  const path = normalizePath(pathname).toLowerCase();
-  for (const name of Object.keys(paths) as RouteName[]) {
-    if (paths[name] === path) return name;
+/** An id in a path: letters, digits, `-` and `_` (UUIDs, in practice). */
+const ID = /^[A-Za-z0-9_-]{1,100}$/;
+
+/** The route and its ids for a pathname, or null when no route matches. */
+export function parseRoute(pathname: string): RouteMatch | null {
+  const path = normalizePath(pathname);
+  const lower = path.toLowerCase();
+  for (const name of Object.keys(paths) as StaticRoute[]) {
+    if (paths[name] === lower) return { name, params: {} };
+  }
+  const segments = path.split('/').slice(1);
+  for (const name of Object.keys(patterns) as Array<keyof typeof patterns>) {
+    const pattern: readonly string[] = patterns[name];
+    if (pattern.length !== segments.length) continue;
+    const params: Record<string, string> = {};
+    const matches = pattern.every((part, i) => {
+      const segment = segments[i] ?? '';
+      if (!part.startsWith(':')) return part === segment.toLowerCase();
+      let value: string;
+      try {
+        value = decodeURIComponent(segment);
+      } catch {
+        return false;
+      }
+      if (!ID.test(value)) return false;
+      params[part.slice(1)] = value;
+      return true;
+    });
+    if (matches) return { name, params };
   }
   return null;
+}
+
+/** The route for a pathname, or null when no route matches. */
+export function matchRoute(pathname: string): RouteName | null {
+  return parseRoute(pathname)?.name ?? null;
 }
 
 export function isPrivate(route: RouteName): boolean {

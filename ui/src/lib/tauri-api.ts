@@ -8,8 +8,9 @@
  * rest of the UI (a 401 sends the user to sign in) behaves the same in both places.
  */
 
-import { invoke } from '@tauri-apps/api/core';
+import { Channel, invoke } from '@tauri-apps/api/core';
 import {
+  abortedError,
   ApiError,
   INVALID_RESPONSE,
   LOGIN_REQUESTED_MESSAGE,
@@ -20,6 +21,29 @@ import {
   type Api,
   type Credentials,
 } from './api';
+import {
+  ChatStream,
+  conversationBody,
+  historyQueryBody,
+  readChatAnswer,
+  readChatHistory,
+  readChatStarted,
+  readConversation,
+  readConversations,
+  readExport,
+  readHistoryEntries,
+  readWorkspace,
+  readWorkspaces,
+  sendBody,
+  workspaceBody,
+  type ChatAnswer,
+  type ChatStreamHandlers,
+  type SendMessageRequest,
+  type SendOptions,
+} from './chat-types';
+import { statusForCode } from './error-codes';
+
+export { statusForCode } from './error-codes';
 
 /** The UI's own code for a rejection from Tauri itself rather than from a Docent command. */
 export const IPC_ERROR = 'ipc_error';
@@ -28,45 +52,6 @@ const IPC_ERROR_MESSAGE = "Docent's desktop app could not carry out the request"
 const INVALID_RESPONSE_MESSAGE = 'Docent sent an answer the app could not read.';
 /** Longest detail from Tauri quoted in an `ipc_error` sentence. */
 const MAX_DETAIL = 200;
-
-/** The status docent-server answers with for each code that is not caught by a pattern below. */
-const STATUS_BY_CODE: Readonly<Record<string, number>> = {
-  bad_request: 400,
-  malformed_json: 400,
-  // A reset or sign-in link that is unknown, expired or used; a wrong or expired code.
-  invalid_token: 400,
-  invalid_code: 400,
-  invalid_credentials: 401,
-  unauthenticated: 401,
-  unauthorized: 401,
-  session_expired: 401,
-  forbidden: 403,
-  domain_not_allowed: 403,
-  not_found: 404,
-  email_taken: 409,
-  payload_too_large: 413,
-  too_many_attempts: 429,
-  rate_limited: 429,
-  internal: 500,
-  // Configuration errors: the server answers these with 503, like `*_not_configured`.
-  email_not_configured: 503,
-  invalid_setting: 503,
-  database_too_new: 503,
-};
-
-/**
- * The HTTP status docent-server would send with an error `code`, so that the UI reacts
- * to a command's failure exactly as it does to the same failure over HTTP.
- */
-export function statusForCode(code: string): number {
-  const known = STATUS_BY_CODE[code];
-  if (known !== undefined) return known;
-  if (code.endsWith('_not_configured')) return 503;
-  if (code.startsWith('invalid_') || code.startsWith('password_')) return 422;
-  if (code.endsWith('_not_allowed') || code.endsWith('_forbidden')) return 403;
-  if (code.endsWith('_not_found')) return 404;
-  return 500;
-}
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -145,6 +130,86 @@ async function callObject(command: string, args?: Record<string, unknown>): Prom
   return data;
 }
 
+/** Runs one command and reads its answer with `read`. */
+async function callWith<T>(
+  read: (value: unknown, fail: () => ApiError) => T,
+  command: string,
+  args?: Record<string, unknown>,
+): Promise<T> {
+  return read(await call(command, args), invalidResponse);
+}
+
+/** A message of the `chat_send` channel: `{event, data}`, with the same data as the SSE events. */
+interface ChannelMessage {
+  event: string;
+  data: unknown;
+}
+
+function readChannelMessage(value: unknown): ChannelMessage {
+  if (!isRecord(value) || typeof value['event'] !== 'string') throw invalidResponse();
+  return { event: value['event'], data: value['data'] };
+}
+
+/**
+ * Asks a question through `chat_send`. The shell reports progress on a channel —
+ * `started` first (so the answer can be stopped), then `delta`s, `citations`, `done`,
+ * or `error` — and the command resolves with the final answer, which is what counts:
+ * channel messages still in flight when it resolves change nothing.
+ */
+async function sendMessage(
+  request: SendMessageRequest,
+  handlers: ChatStreamHandlers = {},
+  options: SendOptions = {},
+): Promise<ChatAnswer> {
+  const signal = options.signal;
+  if (signal?.aborted) throw abortedError();
+
+  let finished = false;
+  let messageId: string | null = null;
+  let streamError: ApiError | null = null;
+  const stream = new ChatStream(handlers, invalidResponse, (code, message) => fromIpcError({ code, message }));
+  const channel = new Channel<unknown>((raw) => {
+    if (finished || streamError) return;
+    try {
+      const message = readChannelMessage(raw);
+      if (message.event === 'started') {
+        const started = readChatStarted(message.data, invalidResponse);
+        messageId = started.messageId;
+        handlers.onStarted?.(started);
+        return;
+      }
+      stream.apply(message.event, message.data);
+    } catch (error) {
+      streamError = fromIpcError(error);
+    }
+  });
+
+  const command = call('chat_send', { request: sendBody(request), events: channel });
+  let onAbort: (() => void) | undefined;
+  const stopped = new Promise<never>((_resolve, reject) => {
+    onAbort = () => {
+      // The command cannot be cancelled from here: ask the shell to stop the answer.
+      if (messageId !== null) call('chat_stop', { messageId }).catch(() => undefined);
+      reject(abortedError());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+  // Whichever loses the race must not surface as an unhandled rejection.
+  command.catch(() => undefined);
+  stopped.catch(() => undefined);
+
+  try {
+    const data = await (signal ? Promise.race([command, stopped]) : command);
+    const answer = readChatAnswer(data, invalidResponse);
+    // An `error` event wins over an answer that somehow still resolved.
+    if (streamError) throw streamError;
+    return answer;
+  } finally {
+    finished = true;
+    if (onAbort) signal?.removeEventListener('abort', onAbort);
+  }
+}
+
 /** The shell's commands take the credentials as one `credentials` argument. */
 function credentialsArg({ email, password }: Credentials): Record<string, unknown> {
   return { credentials: { email, password } };
@@ -206,6 +271,71 @@ export function createTauriApi(): Api {
         email: readString(data, 'email'),
         domain: readOptionalString(data, 'domain'),
       };
+    },
+
+    listWorkspaces() {
+      return callWith(readWorkspaces, 'workspace_list');
+    },
+
+    createWorkspace(workspace) {
+      return callWith(readWorkspace, 'workspace_create', { request: workspaceBody(workspace) });
+    },
+
+    getWorkspace(id) {
+      return callWith(readWorkspace, 'workspace_get', { id });
+    },
+
+    updateWorkspace(id, patch) {
+      return callWith(readWorkspace, 'workspace_update', { id, request: workspaceBody(patch) });
+    },
+
+    async deleteWorkspace(id) {
+      await call('workspace_delete', { id });
+    },
+
+    listConversations(workspaceId) {
+      return callWith(readConversations, 'conversation_list', { workspaceId });
+    },
+
+    createConversation(workspaceId, conversation) {
+      return callWith(readConversation, 'conversation_create', {
+        workspaceId,
+        request: conversationBody(conversation),
+      });
+    },
+
+    getConversation(id) {
+      return callWith(readConversation, 'conversation_get', { id });
+    },
+
+    renameConversation(id, title) {
+      return callWith(readConversation, 'conversation_update', { id, request: { title } });
+    },
+
+    async deleteConversation(id) {
+      await call('conversation_delete', { id });
+    },
+
+    exportConversation(id, format) {
+      return callWith(readExport, 'conversation_export', { id, format });
+    },
+
+    sendMessage,
+
+    async stopMessage(messageId) {
+      await call('chat_stop', { messageId });
+    },
+
+    chatHistory(conversationId) {
+      return callWith(readChatHistory, 'chat_history', { conversationId });
+    },
+
+    async clearChat(conversationId) {
+      await call('chat_clear', { conversationId });
+    },
+
+    searchHistory(query) {
+      return callWith(readHistoryEntries, 'history_search', { query: historyQueryBody(query) });
     },
   };
 }

@@ -1,5 +1,15 @@
 import { vi } from 'vitest';
-import { ApiError, type Api, type CurrentUser } from '../lib/api';
+import {
+  ApiError,
+  type Api,
+  type ChatAnswer,
+  type Citation,
+  type Conversation,
+  type CurrentUser,
+  type HistoryEntry,
+  type Message,
+  type Workspace,
+} from '../lib/api';
 import type { NavigateOptions, Navigator } from '../lib/router.svelte';
 import { matchRoute, type RouteName } from '../lib/routes';
 
@@ -21,7 +31,117 @@ export function fakeApi() {
       message: 'If that email can sign in here, we sent it a sign-in link and code.',
     })),
     verifyLogin: vi.fn<Api['verifyLogin']>(async () => ({ userId: 'u1', expiresAt: '2030-01-01T00:00:00Z' })),
+
+    listWorkspaces: vi.fn<Api['listWorkspaces']>(async () => [personal]),
+    createWorkspace: vi.fn<Api['createWorkspace']>(async ({ name }) => workspace({ id: 'w-new', name })),
+    getWorkspace: vi.fn<Api['getWorkspace']>(async (id) => (id === personal.id ? personal : workspace({ id }))),
+    updateWorkspace: vi.fn<Api['updateWorkspace']>(async (id, patch) => workspace({ id, ...patch })),
+    deleteWorkspace: vi.fn<Api['deleteWorkspace']>(async () => undefined),
+    listConversations: vi.fn<Api['listConversations']>(async () => []),
+    createConversation: vi.fn<Api['createConversation']>(async (workspaceId, { title, temporary }) =>
+      conversation({ id: 'c-new', workspaceId, title: title ?? 'New conversation', temporary: temporary ?? false }),
+    ),
+    getConversation: vi.fn<Api['getConversation']>(async (id) => conversation({ id })),
+    renameConversation: vi.fn<Api['renameConversation']>(async (id, title) => conversation({ id, title })),
+    deleteConversation: vi.fn<Api['deleteConversation']>(async () => undefined),
+    exportConversation: vi.fn<Api['exportConversation']>(async (id, format) => ({
+      contentType: format === 'json' ? 'application/json' : 'text/markdown',
+      fileName: `${id}.${format}`,
+      body: format === 'json' ? '{}' : '# Conversation',
+    })),
+    sendMessage: vi.fn<Api['sendMessage']>(async (request, handlers) => {
+      const answer: ChatAnswer = {
+        conversationId: request.conversationId ?? 'c-new',
+        messageId: 'm-answer',
+        answer: 'An answer.',
+        citations: [],
+        status: 'complete',
+        notice: null,
+      };
+      handlers?.onStarted?.({ conversationId: answer.conversationId, messageId: answer.messageId });
+      handlers?.onDelta?.(answer.answer);
+      handlers?.onCitations?.(answer.citations);
+      return answer;
+    }),
+    stopMessage: vi.fn<Api['stopMessage']>(async () => undefined),
+    chatHistory: vi.fn<Api['chatHistory']>(async (conversationId) => ({ conversationId, messages: [] })),
+    clearChat: vi.fn<Api['clearChat']>(async () => undefined),
+    searchHistory: vi.fn<Api['searchHistory']>(async () => []),
   } satisfies Api;
+}
+
+const created = '2030-01-01T09:00:00Z';
+
+export function workspace(fields: Partial<Workspace> = {}): Workspace {
+  return {
+    id: 'w1',
+    name: 'Research',
+    description: '',
+    systemPrompt: '',
+    collection: null,
+    topK: 5,
+    model: null,
+    sharedWithDomain: false,
+    createdAt: created,
+    updatedAt: created,
+    ...fields,
+  };
+}
+
+export const personal: Workspace = workspace({ id: 'w-personal', name: 'Personal' });
+
+export function conversation(fields: Partial<Conversation> = {}): Conversation {
+  return {
+    id: 'c1',
+    workspaceId: 'w1',
+    userId: 'u1',
+    title: 'Holiday policy',
+    firstQuery: 'How many days of holiday do I get?',
+    temporary: false,
+    readOnly: false,
+    createdAt: created,
+    updatedAt: created,
+    ...fields,
+  };
+}
+
+export function message(fields: Partial<Message> = {}): Message {
+  return {
+    id: 'm1',
+    role: 'user',
+    content: 'How many days of holiday do I get?',
+    citations: [],
+    status: 'complete',
+    errorCode: null,
+    createdAt: created,
+    ...fields,
+  };
+}
+
+export function citation(fields: Partial<Citation> = {}): Citation {
+  return {
+    index: 1,
+    chunkId: 'chunk-1',
+    source: 'handbook.pdf',
+    title: 'Staff handbook',
+    url: 'https://intranet.example.com/handbook.pdf',
+    page: 12,
+    snippet: 'Everyone gets 25 days of paid holiday a year.',
+    ...fields,
+  };
+}
+
+export function historyEntry(fields: Partial<HistoryEntry> = {}): HistoryEntry {
+  return {
+    conversationId: 'c1',
+    workspaceId: 'w1',
+    userId: 'u1',
+    title: 'Holiday policy',
+    firstQuery: 'How many days of holiday do I get?',
+    createdAt: created,
+    updatedAt: created,
+    ...fields,
+  };
 }
 
 /** A `Navigator` that only records where it was sent. */
