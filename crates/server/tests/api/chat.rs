@@ -1386,3 +1386,37 @@ async fn a_password_reset_deletes_temporary_conversations() {
         "the others stay"
     );
 }
+
+#[tokio::test]
+async fn an_unreachable_llm_is_tried_twice_then_reported() {
+    let closed_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let llm = FakeLlm::start().await;
+    let app = spawn_app_with(|s| {
+        use_remotes(s, &llm, None);
+        s.chat.llm_base_url = format!("http://127.0.0.1:{closed_port}/v1");
+    })
+    .await;
+    let token = app.signed_up("offline@example.com").await;
+    let started = std::time::Instant::now();
+    let response = app.ask(&token, &json!({"message": "Anyone there?"})).await;
+    // The one retry waits 250 ms before the second attempt.
+    assert!(
+        started.elapsed() >= Duration::from_millis(250),
+        "{:?}",
+        started.elapsed()
+    );
+    let message = assert_error(response, 502, "llm_unavailable").await;
+    assert!(message.contains("could not be reached"), "{message}");
+    let history: Value = app
+        .get_json("/chat/history", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(history["messages"][0]["content"], "Anyone there?");
+    assert_eq!(history["messages"][1]["status"], "failed");
+}
