@@ -28,6 +28,9 @@ const COMMANDS: &[&str] = &[
     "chat_history",
     "chat_clear",
     "history_search",
+    "settings_get",
+    "settings_update",
+    "app_status",
 ];
 
 /// The main window's capability must grant exactly the commands above, no more and no fewer.

@@ -25,6 +25,8 @@ export default defineConfig({
       '/conversations': devServer,
       '/chat': devServer,
       '/history': devServer,
+      '/settings': devServer,
+      '/status': devServer,
     },
   },
   test: {

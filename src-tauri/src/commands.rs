@@ -2,41 +2,140 @@
 //! `{code, message}` the HTTP API sends. Names are prefixed by area and listed in `build.rs`.
 
 use docent_core::{
-    Accepted, ChatAnswer, ChatHistory, Conversation, ConversationPatch, Credentials, CurrentUser,
-    Docent, EmailRequest, Error, ErrorBody, Export, ExportFormat, HistoryEntry, HistoryQuery,
-    NewConversation, NewSession, NewWorkspace, PasswordReset, RegisteredUser, SecretToken,
-    SendMessage, VerifyLogin, Workspace, WorkspacePatch,
+    Accepted, AppStatus, ChatAnswer, ChatHistory, Conversation, ConversationPatch, Credentials,
+    CurrentUser, Docent, EmailRequest, Error, ErrorBody, Export, ExportFormat, HistoryEntry,
+    HistoryQuery, NewConversation, NewSession, NewWorkspace, PasswordReset, RegisteredUser,
+    RemoteSettingsUpdate, SecretToken, SendMessage, SessionStorage, SettingsView, VerifyLogin,
+    Workspace, WorkspacePatch,
 };
+use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use serde_json::{json, Value};
+use std::sync::Arc;
 use tauri::ipc::Channel;
 use tauri::State;
 use tokio::sync::{mpsc, Mutex};
 use uuid::Uuid;
 
-/// The shell's state: the core, and the session token, which never reaches JavaScript.
+use crate::keyring_store::{KeyringSecret, KeyringUnavailable};
+
+/// The shell's state: the core, and the session token, which never reaches JavaScript. The
+/// token and the LLM key are kept in the OS keyring when there is one, so a restart signs the
+/// user back in; without one they last for this run only, never in a plain file.
 pub struct Shell {
     docent: Docent,
     session: Mutex<Option<SecretToken>>,
+    keyring: Option<Keyring>,
+}
+
+/// The shell's entries in the OS keyring.
+struct Keyring {
+    session: Arc<KeyringSecret>,
+    llm_api_key: Arc<KeyringSecret>,
+}
+
+impl Keyring {
+    /// The platform's keyring, or `None` (with the reason logged) when there is none.
+    fn open() -> Option<Self> {
+        let entries = KeyringSecret::new("session")
+            .and_then(|session| Ok((session, KeyringSecret::new("llm_api_key")?)));
+        match entries {
+            Ok((session, llm_api_key)) if session.is_platform_store() => Some(Self {
+                session: Arc::new(session),
+                llm_api_key: Arc::new(llm_api_key),
+            }),
+            Ok(_) => {
+                tracing::warn!("no OS keyring store: the session is kept in memory for this run");
+                None
+            }
+            Err(err) => {
+                tracing::warn!(%err, "the session is kept in memory for this run");
+                None
+            }
+        }
+    }
+}
+
+/// Reads a keyring entry off the async threads; a keyring that fails reads as empty.
+async fn load(entry: &Arc<KeyringSecret>) -> Option<SecretString> {
+    let entry = entry.clone();
+    tauri::async_runtime::spawn_blocking(move || entry.load())
+        .await
+        .unwrap_or_else(|err| Err(KeyringUnavailable(err.to_string())))
+        .unwrap_or_else(|err| {
+            tracing::warn!(%err, "could not read from the OS keyring");
+            None
+        })
+}
+
+/// Saves (or, with `None`, removes) a keyring entry off the async threads.
+async fn store(entry: &Arc<KeyringSecret>, secret: Option<SecretString>) {
+    let entry = entry.clone();
+    let outcome = tauri::async_runtime::spawn_blocking(move || match secret {
+        Some(secret) => entry.save(&secret),
+        None => entry.delete(),
+    })
+    .await
+    .unwrap_or_else(|err| Err(KeyringUnavailable(err.to_string())));
+    if let Err(err) = outcome {
+        tracing::warn!(%err, "the OS keyring refused; this lasts for this run only");
+    }
 }
 
 impl Shell {
-    /// A shell over an open core, signed out.
-    pub fn new(docent: Docent) -> Self {
+    /// A shell over an open core, with the session and the LLM key the keyring held, if any.
+    pub async fn start(docent: Docent) -> Self {
+        let keyring = Keyring::open();
+        let mut session = None;
+        if let Some(keyring) = &keyring {
+            session = load(&keyring.session)
+                .await
+                .and_then(|token| SecretToken::parse(token.expose_secret()).ok());
+            if let Some(key) = load(&keyring.llm_api_key).await {
+                let update = RemoteSettingsUpdate {
+                    llm_api_key: Some(key),
+                    ..Default::default()
+                };
+                if let Err(err) = docent.update_remote_settings(&update, false) {
+                    tracing::warn!(code = err.code(), "the saved LLM key was not usable");
+                }
+            }
+        }
         Self {
             docent,
-            session: Mutex::new(None),
+            session: Mutex::new(session),
+            keyring,
         }
     }
 
-    /// Holds a new session; the UI learns who and until when.
+    /// Where the session is kept between runs.
+    fn session_storage(&self) -> SessionStorage {
+        match self.keyring {
+            Some(_) => SessionStorage::Keyring,
+            None => SessionStorage::Memory,
+        }
+    }
+
+    /// Holds a new session (and saves it in the keyring); the UI learns who and until when.
     async fn keep(&self, session: NewSession) -> SignedIn {
         let signed_in = SignedIn {
             user_id: session.user_id,
             expires_at: session.expires_at,
         };
+        if let Some(keyring) = &self.keyring {
+            let token = SecretString::from(session.token.expose_secret());
+            store(&keyring.session, Some(token)).await;
+        }
         *self.session.lock().await = Some(session.token);
         signed_in
+    }
+
+    /// Forgets the session, here and in the keyring.
+    async fn forget(&self) {
+        *self.session.lock().await = None;
+        if let Some(keyring) = &self.keyring {
+            store(&keyring.session, None).await;
+        }
     }
 
     /// The signed-in user, as an IPC error when there is none.
@@ -46,11 +145,12 @@ impl Shell {
 
     /// The user of the held session; a session that ended is forgotten.
     async fn current_user(&self) -> Result<CurrentUser, Error> {
-        let mut session = self.session.lock().await;
+        let session = self.session.lock().await;
         let token = session.as_ref().ok_or(Error::Unauthenticated)?;
         let user = self.docent.auth().authenticate(token).await;
+        drop(session);
         if matches!(user, Err(Error::Unauthenticated | Error::SessionExpired)) {
-            *session = None;
+            self.forget().await;
         }
         user
     }
@@ -97,7 +197,7 @@ pub async fn auth_login(
 pub async fn auth_logout(shell: State<'_, Shell>) -> Result<(), ErrorBody> {
     let user = shell.current_user().await.map_err(ipc)?;
     shell.docent.auth().logout(&user).await.map_err(ipc)?;
-    *shell.session.lock().await = None;
+    shell.forget().await;
     Ok(())
 }
 
@@ -106,7 +206,7 @@ pub async fn auth_logout(shell: State<'_, Shell>) -> Result<(), ErrorBody> {
 pub async fn auth_logout_all(shell: State<'_, Shell>) -> Result<(), ErrorBody> {
     let user = shell.current_user().await.map_err(ipc)?;
     shell.docent.auth().logout_all(&user).await.map_err(ipc)?;
-    *shell.session.lock().await = None;
+    shell.forget().await;
     Ok(())
 }
 
@@ -426,4 +526,48 @@ pub async fn history_search(
         .search_history(&user, query)
         .await
         .map_err(ipc)
+}
+
+/// The LLM and retrieval settings; in the desktop app the person sets them.
+#[tauri::command]
+pub async fn settings_get(shell: State<'_, Shell>) -> Result<SettingsView, ErrorBody> {
+    shell.user().await?;
+    Ok(SettingsView {
+        settings: shell.docent.chat().remote_settings(),
+        editable: true,
+    })
+}
+
+/// Changes the LLM and retrieval settings: the URLs and model go to `docent.toml`, the key to
+/// the OS keyring (never to a file).
+#[tauri::command]
+pub async fn settings_update(
+    shell: State<'_, Shell>,
+    update: RemoteSettingsUpdate,
+) -> Result<SettingsView, ErrorBody> {
+    shell.user().await?;
+    let settings = shell
+        .docent
+        .update_remote_settings(&update, true)
+        .map_err(ipc)?;
+    if let (Some(keyring), Some(key)) = (&shell.keyring, &update.llm_api_key) {
+        let key = Some(key.expose_secret().trim())
+            .filter(|key| !key.is_empty())
+            .map(SecretString::from);
+        store(&keyring.llm_api_key, key).await;
+    }
+    Ok(SettingsView {
+        settings,
+        editable: true,
+    })
+}
+
+/// Whether the LLM and the retrieval API can be reached, and where the session is kept.
+#[tauri::command]
+pub async fn app_status(shell: State<'_, Shell>) -> Result<AppStatus, ErrorBody> {
+    shell.user().await?;
+    Ok(AppStatus {
+        connectivity: shell.docent.chat().connectivity().await,
+        session_storage: shell.session_storage(),
+    })
 }

@@ -4,6 +4,7 @@
 #![deny(missing_docs)]
 
 pub mod commands;
+pub mod keyring_store;
 
 use docent_core::{Docent, Settings, SettingsLayer};
 use tauri::Manager as _;
@@ -31,17 +32,17 @@ pub fn run() {
     };
     tauri::Builder::default()
         .setup(move |app| {
-            let docent = tauri::async_runtime::block_on(async {
+            let shell = tauri::async_runtime::block_on(async {
                 let docent = Docent::open(settings).await?;
                 docent.spawn_cleanup();
                 docent.spawn_mail_worker();
-                Ok::<_, docent_core::Error>(docent)
+                Ok::<_, docent_core::Error>(commands::Shell::start(docent).await)
             })
             .map_err(|err| {
                 tracing::error!(error = ?err, "cannot open the data dir");
                 Box::new(err) as Box<dyn std::error::Error>
             })?;
-            app.manage(commands::Shell::new(docent));
+            app.manage(shell);
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -70,6 +71,9 @@ pub fn run() {
             commands::chat_history,
             commands::chat_clear,
             commands::history_search,
+            commands::settings_get,
+            commands::settings_update,
+            commands::app_status,
         ])
         .run(tauri::generate_context!())
         .expect("Docent's window could not be started");

@@ -25,7 +25,10 @@ pub use chat::types::{
     ExportFormat, HistoryEntry, HistoryQuery, HistoryScope, Message, NewConversation, NewWorkspace,
     SendMessage, Workspace, WorkspacePatch,
 };
-pub use chat::{ChatService, PreparedChat};
+pub use chat::{
+    AppStatus, ChatService, Connectivity, PreparedChat, RemoteSettings, RemoteSettingsUpdate,
+    RemoteStatus, SessionStorage, SettingsView,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Settings, SettingsLayer};
 pub use domain::SecretToken;
@@ -117,6 +120,26 @@ impl Docent {
     /// Workspaces, conversations and chat.
     pub fn chat(&self) -> &Arc<ChatService> {
         &self.inner.chat
+    }
+
+    /// Changes the LLM and retrieval settings for the questions that follow, and keeps the URLs
+    /// and the model in the data dir's `docent.toml` for the next start. API keys are never
+    /// written to a file: the desktop shell keeps the LLM key in the OS keyring and hands it
+    /// over at each start with `remember_file = false`.
+    pub fn update_remote_settings(
+        &self,
+        update: &RemoteSettingsUpdate,
+        remember_file: bool,
+    ) -> Result<RemoteSettings> {
+        let path = self.inner.settings.data_dir.join(config::SETTINGS_FILE);
+        let key_changed = update.llm_api_key.is_some();
+        self.inner.chat.update_remote_settings(update, |next| {
+            if remember_file {
+                config::save_remote_settings(&path, next, key_changed)
+            } else {
+                Ok(())
+            }
+        })
     }
 
     /// Deletes whatever has expired (sessions, tokens, throttling records).

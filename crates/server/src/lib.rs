@@ -115,6 +115,8 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(routes::chat::history))
         .routes(routes!(routes::chat::clear))
         .routes(routes!(routes::chat::search))
+        .routes(routes!(routes::settings::get, routes::settings::update))
+        .routes(routes!(routes::settings::status))
         .split_for_parts()
 }
 

@@ -40,10 +40,19 @@ import {
   type WorkspacePatch,
 } from './chat-types';
 import { statusForCode } from './error-codes';
+import {
+  readConnectionStatus,
+  readSettings,
+  settingsBody,
+  type AppSettings,
+  type ConnectionStatus,
+  type SettingsUpdate,
+} from './settings-types';
 import { SseParser } from './sse';
 import { tauriApi } from './tauri-api';
 
 export type * from './chat-types';
+export type * from './settings-types';
 
 /** The signed-in user, as `GET /auth/validate` describes them. */
 export interface CurrentUser {
@@ -161,6 +170,17 @@ export interface Api {
   clearChat(conversationId: string | null): Promise<void>;
   /** Searches the user's conversations, or those colleagues shared (`scope: 'domain'`). */
   searchHistory(query: HistoryQuery): Promise<HistoryEntry[]>;
+
+  /** Which language model and document search Docent uses; `editable` says whether they can be changed here. */
+  getSettings(): Promise<AppSettings>;
+  /**
+   * Changes the settings (a field left out stays as it is) and resolves with all of them.
+   * Rejects with `settings_read_only` (403) on docent-server, whose operator sets them,
+   * and with `invalid_url` or `invalid_settings` (422) for a value that cannot be used.
+   */
+  updateSettings(update: SettingsUpdate): Promise<AppSettings>;
+  /** Whether the language model and the document search are set up and can be reached, and where the session is kept. */
+  getStatus(): Promise<ConnectionStatus>;
 }
 
 /** Codes the UI itself produces; every other code comes from the server. */
@@ -312,7 +332,7 @@ export interface HttpApiOptions {
   streamIdleMs?: number;
 }
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 /** `filename="…"` (or RFC 5987 `filename*=UTF-8''…`) of a Content-Disposition header. */
 export function fileNameFrom(disposition: string | null, fallback: string): string {
@@ -693,6 +713,18 @@ export function createHttpApi(options: HttpApiOptions = {}): Api {
 
     searchHistory(query) {
       return requestWith(readHistoryEntries, 'GET', `/history${historySearch(query)}`);
+    },
+
+    getSettings() {
+      return requestWith(readSettings, 'GET', '/settings');
+    },
+
+    updateSettings(update) {
+      return requestWith(readSettings, 'PUT', '/settings', settingsBody(update));
+    },
+
+    getStatus() {
+      return requestWith(readConnectionStatus, 'GET', '/status');
     },
   };
 }

@@ -14,6 +14,17 @@ export interface WorkspaceSettingsForm {
   sharedWithDomain: boolean;
 }
 
+/**
+ * The app's settings as typed into the settings page, before they are saved. The API key
+ * is not here: a secret stays on the page it was typed on.
+ */
+export interface AppSettingsForm {
+  llmBaseUrl: string;
+  llmModel: string;
+  /** '' for no document search. */
+  retrievalUrl: string;
+}
+
 /** The filters of the history page, kept while the user opens a conversation and comes back. */
 export interface HistoryFilters {
   scope: HistoryScope;
@@ -52,6 +63,8 @@ export class AppForms {
   /** The conversation search box of each workspace's sidebar, by workspace id. */
   conversationSearch: Record<string, string> = $state({});
   history: HistoryFilters = $state(emptyHistoryFilters());
+  /** The settings page's fields while they differ from what was saved; null until it is opened. */
+  appSettings: AppSettingsForm | null = $state(null);
 
   clear(): void {
     this.newWorkspace = { name: '' };
@@ -60,5 +73,6 @@ export class AppForms {
     this.temporary = {};
     this.conversationSearch = {};
     this.history = emptyHistoryFilters();
+    this.appSettings = null;
   }
 }

@@ -20,6 +20,8 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   domain_not_allowed: 403,
   // A conversation shared with the caller to read.
   read_only: 403,
+  // Settings set by whoever runs docent-server, through DOCENT_* variables.
+  settings_read_only: 403,
   not_found: 404,
   email_taken: 409,
   payload_too_large: 413,

@@ -170,6 +170,8 @@ describe('signed-in app routes', () => {
     expect(appPaths.conversation('w1', 'c1')).toBe('/app/w/w1/c/c1');
     expect(appPaths.sharedConversation('c1')).toBe('/app/c/c1');
     expect(paths.history).toBe('/app/history');
+    expect(paths.settings).toBe('/app/settings');
+    expect(parseRoute('/app/settings/')).toEqual({ name: 'settings', params: {} });
     for (const path of [appPaths.workspace('w1'), appPaths.conversation('w1', 'c1'), appPaths.sharedConversation('c1')]) {
       expect(parseRoute(path)).not.toBeNull();
     }
@@ -189,7 +191,14 @@ describe('signed-in app routes', () => {
   });
 
   it('are private: signed-out users go to /login, signed-in users stay', () => {
-    for (const route of ['history', 'workspace', 'workspaceSettings', 'conversation', 'sharedConversation'] as const) {
+    for (const route of [
+      'history',
+      'settings',
+      'workspace',
+      'workspaceSettings',
+      'conversation',
+      'sharedConversation',
+    ] as const) {
       expect(redirectFor(route, 'signed_out'), route).toBe(paths.login);
       expect(redirectFor(route, 'signed_in'), route).toBeNull();
     }

@@ -16,6 +16,8 @@ export const paths = {
   verifyLogin: '/login/verify',
   /** Conversation history, the user's own and their colleagues'. */
   history: '/app/history',
+  /** The app's settings: the language model and the document search. */
+  settings: '/app/settings',
 } as const;
 
 type StaticRoute = keyof typeof paths;
@@ -64,6 +66,7 @@ export type AuthState = 'checking' | 'unavailable' | 'signed_in' | 'signed_out';
 const privateRoutes: ReadonlySet<RouteName> = new Set<RouteName>([
   'home',
   'history',
+  'settings',
   'workspace',
   'workspaceSettings',
   'conversation',

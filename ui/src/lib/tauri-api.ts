@@ -42,6 +42,7 @@ import {
   type SendOptions,
 } from './chat-types';
 import { statusForCode } from './error-codes';
+import { readConnectionStatus, readSettings, settingsBody } from './settings-types';
 
 export { statusForCode } from './error-codes';
 
@@ -336,6 +337,18 @@ export function createTauriApi(): Api {
 
     searchHistory(query) {
       return callWith(readHistoryEntries, 'history_search', { query: historyQueryBody(query) });
+    },
+
+    getSettings() {
+      return callWith(readSettings, 'settings_get');
+    },
+
+    updateSettings(update) {
+      return callWith(readSettings, 'settings_update', { update: settingsBody(update) });
+    },
+
+    getStatus() {
+      return callWith(readConnectionStatus, 'app_status');
     },
   };
 }

@@ -2,7 +2,9 @@ import { vi } from 'vitest';
 import {
   ApiError,
   type Api,
+  type AppSettings,
   type ChatAnswer,
+  type ConnectionStatus,
   type Citation,
   type Conversation,
   type CurrentUser,
@@ -67,6 +69,17 @@ export function fakeApi() {
     chatHistory: vi.fn<Api['chatHistory']>(async (conversationId) => ({ conversationId, messages: [] })),
     clearChat: vi.fn<Api['clearChat']>(async () => undefined),
     searchHistory: vi.fn<Api['searchHistory']>(async () => []),
+
+    getSettings: vi.fn<Api['getSettings']>(async () => appSettings()),
+    updateSettings: vi.fn<Api['updateSettings']>(async (update) => {
+      const { llmApiKey, retrievalUrl, ...rest } = update;
+      return appSettings({
+        ...rest,
+        ...(llmApiKey !== undefined ? { llmApiKeySet: llmApiKey !== '' } : {}),
+        ...(retrievalUrl !== undefined ? { retrievalUrl: retrievalUrl || null } : {}),
+      });
+    }),
+    getStatus: vi.fn<Api['getStatus']>(async () => connectionStatus()),
   } satisfies Api;
 }
 
@@ -84,6 +97,29 @@ export function workspace(fields: Partial<Workspace> = {}): Workspace {
     sharedWithDomain: false,
     createdAt: created,
     updatedAt: created,
+    ...fields,
+  };
+}
+
+/** Settings that can be changed here (the desktop app's), with no key and no document search. */
+export function appSettings(fields: Partial<AppSettings> = {}): AppSettings {
+  return {
+    llmBaseUrl: 'http://localhost:11434/v1',
+    llmModel: 'llama3.1',
+    llmApiKeySet: false,
+    retrievalUrl: null,
+    retrievalApiKeySet: false,
+    editable: true,
+    ...fields,
+  };
+}
+
+/** Everything set up and reachable, the session in a cookie; `fields` replace whole parts. */
+export function connectionStatus(fields: Partial<ConnectionStatus> = {}): ConnectionStatus {
+  return {
+    llm: { configured: true, reachable: true, message: null },
+    retrieval: { configured: true, reachable: true, message: null },
+    sessionStorage: 'cookie',
     ...fields,
   };
 }

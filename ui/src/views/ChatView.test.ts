@@ -12,10 +12,12 @@ import {
 } from '../lib/api';
 import { AuthController } from '../lib/auth.svelte';
 import { ChatStore } from '../lib/chat.svelte';
+import { ConnectionMonitor } from '../lib/connection.svelte';
 import { Router } from '../lib/router.svelte';
 import {
   ada,
   citation,
+  connectionStatus,
   conversation,
   deferred,
   fakeApi,
@@ -55,8 +57,9 @@ async function startChat(workspaceId: string | null, conversationId: string | nu
   await auth.start();
   const saved: ExportedFile[] = [];
   const chats = new ChatStore({ api, onError: (error) => auth.handleError(error), save: (file) => saved.push(file) });
-  render(ChatView, { auth, router, chats, workspaceId, conversationId });
-  return { auth, router, chats, saved };
+  const connection = new ConnectionMonitor({ api, onError: (error) => auth.handleError(error) });
+  render(ChatView, { auth, router, chats, connection, workspaceId, conversationId });
+  return { auth, router, chats, connection, saved };
 }
 
 /** Holds the next `sendMessage` open: the test plays the server's events. */
@@ -488,4 +491,123 @@ it('keeps streaming an answer while another conversation is looked at', async ()
   await waitFor(() => expect(window.location.pathname).toBe('/app/w/w1/c/c-new'));
   expect(await within(log()).findByText('Beginning and end.')).toBeInTheDocument();
   expect(vi.mocked(api.sendMessage)).toHaveBeenCalledOnce();
+});
+
+describe('when the language model or the document search cannot be used', () => {
+  const UNREACHABLE =
+    'The language model cannot be reached: Connection refused. Your question is kept; send it when it is back.';
+
+  function llmDown() {
+    return connectionStatus({ llm: { configured: true, reachable: false, message: 'Connection refused.' } });
+  }
+
+  it('disables Send with the reason, keeps the question, and sends it once the model is back', async () => {
+    const user = userEvent.setup();
+    api.getStatus.mockResolvedValue(llmDown());
+    startApp('/app/w/w1');
+    const reason = await screen.findByText(UNREACHABLE);
+    expect(reason.closest('[role="status"]')).not.toBeNull();
+
+    await user.type(composer(), 'Is the canteen open?{Enter}');
+    const send = screen.getByRole('button', { name: 'Send' });
+    expect(send).toBeDisabled();
+    expect(send).toHaveAccessibleDescription(UNREACHABLE);
+    expect(api.sendMessage).not.toHaveBeenCalled();
+    expect(composer()).toHaveValue('Is the canteen open?');
+
+    // The model is back: the next check (here, the device coming online) enables Send.
+    api.getStatus.mockResolvedValue(connectionStatus());
+    window.dispatchEvent(new Event('online'));
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Send' })).toBeEnabled());
+    expect(screen.queryByText(UNREACHABLE)).not.toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Send' }));
+    expect(api.sendMessage).toHaveBeenCalledWith(
+      { message: 'Is the canteen open?', conversationId: null, workspaceId: 'w1' },
+      expect.any(Object),
+      expect.any(Object),
+    );
+  });
+
+  it('says when no language model is set up', async () => {
+    api.getStatus.mockResolvedValue(
+      connectionStatus({ llm: { configured: false, reachable: false, message: 'No LLM base URL is set.' } }),
+    );
+    startApp('/app/w/w1');
+    expect(
+      await screen.findByText(
+        'No language model is set up: No LLM base URL is set. Your question is kept; send it once one is set up in Settings.',
+      ),
+    ).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Send' })).toBeDisabled();
+  });
+
+  it('an unreachable document search only warns: Send stays enabled', async () => {
+    const user = userEvent.setup();
+    api.getStatus.mockResolvedValue(
+      connectionStatus({ retrieval: { configured: true, reachable: false, message: 'Timed out.' } }),
+    );
+    startApp('/app/w/w1');
+    expect(
+      await screen.findByText(
+        'The document search cannot be reached: Timed out. Answers may fail or come without documents until it is back.',
+      ),
+    ).toBeInTheDocument();
+    await user.type(composer(), 'Anything?{Enter}');
+    expect(api.sendMessage).toHaveBeenCalledOnce();
+  });
+
+  it('offline, it does not ask: both are unreachable until the device is back online', async () => {
+    const user = userEvent.setup();
+    const onLine = vi.spyOn(window.navigator, 'onLine', 'get').mockReturnValue(false);
+    startApp('/app/w/w1');
+    expect(
+      await screen.findByText(
+        'The language model cannot be reached: You are offline. Your question is kept; send it when it is back.',
+      ),
+    ).toBeInTheDocument();
+    expect(api.getStatus).not.toHaveBeenCalled();
+    await user.type(composer(), 'Offline question');
+    expect(screen.getByRole('button', { name: 'Send' })).toBeDisabled();
+
+    onLine.mockReturnValue(true);
+    window.dispatchEvent(new Event('online'));
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Send' })).toBeEnabled());
+    expect(api.getStatus).toHaveBeenCalled();
+    expect(composer()).toHaveValue('Offline question');
+
+    onLine.mockReturnValue(false);
+    const calls = api.getStatus.mock.calls.length;
+    window.dispatchEvent(new Event('offline'));
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Send' })).toBeDisabled());
+    expect(api.getStatus).toHaveBeenCalledTimes(calls);
+  });
+
+  it('conversations, their messages and sources can still be read', async () => {
+    const user = userEvent.setup();
+    api.getStatus.mockResolvedValue(llmDown());
+    api.listConversations.mockResolvedValue([conversation({ id: 'c1', title: 'Holiday policy' })]);
+    api.getConversation.mockImplementation(async (id) => conversation({ id, title: 'Holiday policy' }));
+    api.chatHistory.mockResolvedValue({
+      conversationId: 'c1',
+      messages: [
+        message({ id: 'm1', content: 'How many days?' }),
+        message({ id: 'm2', role: 'assistant', content: 'Twenty-five [1].', citations: [citation({ index: 1 })] }),
+        message({ id: 'm3', content: 'And sick days?' }),
+        message({ id: 'm4', role: 'assistant', content: '', status: 'failed', errorCode: 'llm_unavailable' }),
+      ],
+    });
+    startApp('/app/w/w1/c/c1');
+    await screen.findByText(UNREACHABLE);
+    expect(await within(log()).findByText('How many days?')).toBeInTheDocument();
+    const sidebar = screen.getByRole('complementary', { name: 'Conversations' });
+    expect(within(sidebar).getByRole('link', { name: /Holiday policy/ })).toBeInTheDocument();
+
+    await user.click(within(log()).getByRole('button', { name: 'Source 1: Staff handbook' }));
+    expect(screen.getByRole('complementary', { name: 'Source 1' })).toHaveTextContent(
+      'Everyone gets 25 days of paid holiday a year.',
+    );
+    // Asking again would fail the same way: no Retry until the model is back.
+    expect(within(log()).queryByRole('button', { name: 'Retry' })).not.toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Send' })).toBeDisabled();
+  });
 });

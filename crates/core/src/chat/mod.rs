@@ -8,6 +8,7 @@
 mod citations;
 mod llm;
 mod prompt;
+pub mod remote;
 mod retrieval;
 pub mod types;
 
@@ -24,6 +25,10 @@ use crate::clock::{duration_millis, from_millis, to_millis, Clock};
 use crate::config::ChatSettings;
 use crate::error::{Error, Result};
 use crate::store::Store;
+pub use remote::{
+    AppStatus, Connectivity, RemoteSettings, RemoteSettingsUpdate, RemoteStatus, SessionStorage,
+    SettingsView,
+};
 use retrieval::Chunk;
 use types::*;
 
@@ -38,7 +43,9 @@ const PERSONAL: &str = "Personal";
 pub struct ChatService {
     store: Arc<Store>,
     clock: Arc<dyn Clock>,
-    settings: ChatSettings,
+    /// Swapped whole when the person changes them in Settings; a running answer keeps the
+    /// snapshot it started with.
+    settings: std::sync::RwLock<Arc<ChatSettings>>,
     http: reqwest::Client,
     running: Mutex<HashMap<Uuid, watch::Sender<bool>>>,
 }
@@ -467,7 +474,7 @@ impl PreparedChat {
 
     async fn generate(&mut self, events: Option<&mpsc::Sender<ChatEvent>>) -> Result<ChatAnswer> {
         let chat = self.chat.clone();
-        let settings = &chat.settings;
+        let settings = &*chat.current_settings();
         let mut notice = None;
         let chunks: Vec<Chunk> = match &settings.retrieval_url {
             None => {
@@ -586,7 +593,7 @@ impl ChatService {
         Ok(Self {
             store,
             clock,
-            settings,
+            settings: std::sync::RwLock::new(Arc::new(settings)),
             http,
             running: Mutex::new(HashMap::new()),
         })
@@ -598,7 +605,43 @@ impl ChatService {
 
     /// Whether an LLM is configured, so questions can be answered.
     pub fn llm_configured(&self) -> bool {
-        self.settings.llm_configured
+        self.current_settings().llm_configured
+    }
+
+    fn current_settings(&self) -> Arc<ChatSettings> {
+        self.settings
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// The remote services' settings, without their secrets.
+    pub fn remote_settings(&self) -> RemoteSettings {
+        RemoteSettings::of(&self.current_settings())
+    }
+
+    /// Changes the remote services' settings for the questions that follow. Nothing changes
+    /// when any part of `update` is invalid.
+    /// `persist` keeps them first; if it fails, nothing changes.
+    pub(crate) fn update_remote_settings(
+        &self,
+        update: &RemoteSettingsUpdate,
+        persist: impl FnOnce(&ChatSettings) -> Result<()>,
+    ) -> Result<RemoteSettings> {
+        let mut settings = self
+            .settings
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let next = update.apply_to(&settings)?;
+        persist(&next)?;
+        let view = RemoteSettings::of(&next);
+        *settings = Arc::new(next);
+        Ok(view)
+    }
+
+    /// Whether the LLM and the retrieval API can be reached right now.
+    pub async fn connectivity(&self) -> Connectivity {
+        Connectivity::check(&self.current_settings()).await
     }
 
     // ---- workspaces ----------------------------------------------------------------------
@@ -910,7 +953,8 @@ impl ChatService {
                 format!("A question can be at most {MAX_MESSAGE_CHARS} characters long."),
             ));
         }
-        if !self.settings.llm_configured {
+        let settings = self.current_settings();
+        if !settings.llm_configured {
             return Err(Error::Config {
                 code: "llm_not_configured",
                 message: "No language model is set up, so Docent cannot answer. Set DOCENT_LLM_API_KEY (OpenRouter, OpenAI) or DOCENT_LLM_BASE_URL (Ollama, vLLM, LM Studio), and DOCENT_LLM_MODEL.".to_owned(),
@@ -919,7 +963,7 @@ impl ChatService {
         let user = user.clone();
         let now = self.now();
         let message_id = Uuid::new_v4();
-        let default_model = self.settings.llm_model.clone();
+        let default_model = settings.llm_model.clone();
         let q = question.clone();
         let prepared = self
             .store

@@ -6,5 +6,7 @@ pub mod auth;
 pub mod chat;
 /// The server's own health.
 pub mod health;
+/// The LLM and retrieval settings, and whether they can be reached.
+pub mod settings;
 /// Workspaces and their conversations.
 pub mod workspaces;

@@ -10,4 +10,5 @@ mod helpers;
 mod mail;
 mod remote;
 mod secrets;
+mod settings;
 mod web;
