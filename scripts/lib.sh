@@ -72,6 +72,14 @@ ensure_test_smtp() {
   export DOCENT_TEST_PYTHON="$venv/bin/python"
 }
 
+# tauri-driver, the WebDriver server the desktop test drives the app through.
+ensure_tauri_driver() {
+  if ! command -v tauri-driver >/dev/null; then
+    say "Installing tauri-driver"
+    cargo install tauri-driver --version '^2' --locked
+  fi
+}
+
 # The web UI, built into ui/dist (the server serves it; the desktop app embeds it).
 build_ui() {
   say "Building the web UI"

@@ -31,6 +31,7 @@ const COMMANDS: &[&str] = &[
     "settings_get",
     "settings_update",
     "app_status",
+    "app_links",
 ];
 
 /// The main window's capability must grant exactly the commands above, no more and no fewer.

@@ -571,3 +571,56 @@ pub async fn app_status(shell: State<'_, Shell>) -> Result<AppStatus, ErrorBody>
         session_storage: shell.session_storage(),
     })
 }
+
+/// `docent://` links the OS handed to the app, held until the UI listens for them.
+#[derive(Default)]
+pub struct AppLinks {
+    inner: std::sync::Mutex<AppLinksInner>,
+}
+
+#[derive(Default)]
+struct AppLinksInner {
+    listener: Option<Channel<String>>,
+    pending: Vec<String>,
+}
+
+impl AppLinks {
+    /// Sends the page `url` opens to the UI (or keeps it until the UI listens); a link that
+    /// opens nothing is ignored. The token in it is never logged.
+    pub fn open(&self, url: &str) {
+        let Some(route) = docent_core::links::route_of_app_link(url) else {
+            tracing::warn!("ignored a docent:// link that opens no page");
+            return;
+        };
+        let mut inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let sent = inner
+            .listener
+            .as_ref()
+            .is_some_and(|listener| listener.send(route.clone()).is_ok());
+        if !sent {
+            inner.pending.push(route);
+        }
+        tracing::info!(sent, "app link opened");
+    }
+
+    fn listen(&self, listener: Channel<String>) {
+        let mut inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        for route in std::mem::take(&mut inner.pending) {
+            let _ = listener.send(route);
+        }
+        inner.listener = Some(listener);
+    }
+}
+
+/// Sends the UI the pages that `docent://` links open: any that came before, then each new one.
+#[tauri::command]
+pub fn app_links(links: State<'_, AppLinks>, on_link: Channel<String>) -> Result<(), ErrorBody> {
+    links.listen(on_link);
+    Ok(())
+}

@@ -8,6 +8,7 @@ pub mod keyring_store;
 
 use docent_core::{Docent, Settings, SettingsLayer};
 use tauri::Manager as _;
+use tauri_plugin_deep_link::DeepLinkExt as _;
 
 /// Starts the desktop app; returns when its last window closes.
 pub fn run() {
@@ -31,7 +32,36 @@ pub fn run() {
         }
     };
     tauri::Builder::default()
+        // First, so a second start (a docent:// link clicked while Docent runs) hands its link
+        // to this process and exits; the link arrives through the deep-link plugin below.
+        .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.unminimize();
+                let _ = window.set_focus();
+            }
+        }))
+        .plugin(tauri_plugin_deep_link::init())
+        .manage(commands::AppLinks::default())
         .setup(move |app| {
+            // Installed packages register docent:// through their desktop entry; an AppImage
+            // has none, so it registers itself.
+            #[cfg(target_os = "linux")]
+            if std::env::var_os("APPIMAGE").is_some() {
+                if let Err(err) = app.deep_link().register_all() {
+                    tracing::warn!(%err, "could not register docent:// links");
+                }
+            }
+            let handle = app.handle().clone();
+            app.deep_link().on_open_url(move |event| {
+                for url in event.urls() {
+                    handle.state::<commands::AppLinks>().open(url.as_str());
+                }
+            });
+            if let Ok(Some(urls)) = app.deep_link().get_current() {
+                for url in urls {
+                    app.state::<commands::AppLinks>().open(url.as_str());
+                }
+            }
             let shell = tauri::async_runtime::block_on(async {
                 let docent = Docent::open(settings).await?;
                 docent.spawn_cleanup();
@@ -74,6 +104,7 @@ pub fn run() {
             commands::settings_get,
             commands::settings_update,
             commands::app_status,
+            commands::app_links,
         ])
         .run(tauri::generate_context!())
         .expect("Docent's window could not be started");

@@ -132,22 +132,30 @@ while IFS= read -r name; do unset "$name"; done < <(compgen -e | grep '^DOCENT_'
 
 health() { curl -fsS --max-time 2 "http://127.0.0.1:$1/health"; }
 
+# docent-server's settings, besides --data-dir and --addr. The specs get them too
+# (E2E_SERVER_ENV), to start a second server on the same data dir (support/server.mjs).
+DATA_DIR="$WORK/data"
+SERVER_ENV=(
+  "DOCENT_SMTP_URL=smtp://127.0.0.1:$SMTP_PORT"
+  "DOCENT_MAIL_FROM=Docent <docent@example.test>"
+  "DOCENT_LLM_BASE_URL=http://127.0.0.1:$LLM_PORT/v1"
+  "DOCENT_LLM_API_KEY=test-key"
+  "DOCENT_LLM_MODEL=test/model"
+  "DOCENT_RETRIEVAL_URL=http://127.0.0.1:$RETRIEVAL_PORT/search"
+  "DOCENT_UI_DIR=$UI_DIR"
+  "DOCENT_LOG=info"
+  "NO_COLOR=1"
+)
+
 start_server() {
   SERVER_PORT=$(free_port)
-  DOCENT_SMTP_URL="smtp://127.0.0.1:$SMTP_PORT" \
-  DOCENT_MAIL_FROM="Docent <docent@example.test>" \
-  DOCENT_LLM_BASE_URL="http://127.0.0.1:$LLM_PORT/v1" \
-  DOCENT_LLM_API_KEY=test-key \
-  DOCENT_LLM_MODEL=test/model \
-  DOCENT_RETRIEVAL_URL="http://127.0.0.1:$RETRIEVAL_PORT/search" \
-  DOCENT_UI_DIR="$UI_DIR" \
-  DOCENT_LOG=info NO_COLOR=1 \
-    "$SERVER_BIN" --data-dir "$WORK/data" --addr "127.0.0.1:$SERVER_PORT" >>"$WORK/server.log" 2>&1 &
+  env "${SERVER_ENV[@]}" \
+    "$SERVER_BIN" --data-dir "$DATA_DIR" --addr "127.0.0.1:$SERVER_PORT" >>"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
   PIDS+=("$SERVER_PID")
 }
 
-mkdir -p "$WORK/data"
+mkdir -p "$DATA_DIR"
 start_server
 # The port was free a moment ago; if another process took it since, try another one.
 for attempt in 1 2; do
@@ -164,7 +172,7 @@ for attempt in 1 2; do
   start_server
 done
 
-echo "    docent-server  http://127.0.0.1:$SERVER_PORT  (data: $WORK/data)"
+echo "    docent-server  http://127.0.0.1:$SERVER_PORT  (data: $DATA_DIR)"
 echo "    SMTP           127.0.0.1:$SMTP_PORT"
 echo "    LLM            http://127.0.0.1:$LLM_PORT/v1"
 echo "    retrieval      http://127.0.0.1:$RETRIEVAL_PORT/search"
@@ -178,6 +186,10 @@ export E2E_LLM_URL="http://127.0.0.1:$LLM_PORT"
 export E2E_RETRIEVAL_URL="http://127.0.0.1:$RETRIEVAL_PORT"
 export E2E_ARTIFACTS="$ARTIFACTS"
 export E2E_CHROMIUM="$CHROMIUM"
+export E2E_SERVER_BIN="$SERVER_BIN"
+export E2E_DATA_DIR="$DATA_DIR"
+E2E_SERVER_ENV=$(printf '%s\n' "${SERVER_ENV[@]}")
+export E2E_SERVER_ENV
 
 # In the background and waited for, so that a signal to this script runs the cleanup at once
 # (it stops the runner too, which closes its browsers).

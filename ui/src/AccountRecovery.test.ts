@@ -6,7 +6,7 @@ import { render, screen, waitFor } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import App from './App.svelte';
-import { ApiError, type Acknowledgement, type LoginResult } from './lib/api';
+import { ApiError, type Acknowledgement, type Api, type LoginResult } from './lib/api';
 import { AuthController } from './lib/auth.svelte';
 import { Router } from './lib/router.svelte';
 import { ada, deferred, fakeApi } from './test/fakes';
@@ -331,5 +331,68 @@ describe('sign-in link page', () => {
     expect(await screen.findByRole('link', { name: 'Personal' })).toBeInTheDocument();
     expect(api.verifyLogin).not.toHaveBeenCalled();
     expect(window.location.href).not.toContain('tok-123');
+  });
+});
+
+describe('links handed over by the desktop app', () => {
+  /** Gives the API the desktop app's `onAppLink`; `open` plays the OS handing a link over. */
+  function desktopLinks() {
+    let handler: ((path: string) => void) | null = null;
+    const onAppLink = vi.fn<NonNullable<Api['onAppLink']>>(async (onLink) => {
+      handler = onLink;
+    });
+    Object.assign(api, { onAppLink });
+    return {
+      onAppLink,
+      open(path: string) {
+        if (!handler) throw new Error('onAppLink was not called');
+        handler(path);
+      },
+    };
+  }
+
+  it('a sign-in link opens its page, which reads the token of the link', async () => {
+    const user = userEvent.setup();
+    const links = desktopLinks();
+    start('/login');
+    expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
+    expect(links.onAppLink).toHaveBeenCalledOnce();
+
+    links.open('/login/verify?token=tok-9');
+    expect(await screen.findByRole('heading', { name: 'Sign in to Docent' })).toBeInTheDocument();
+    expect(window.location.pathname).toBe('/login/verify');
+    api.currentUser.mockResolvedValueOnce(ada);
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    expect(api.verifyLogin).toHaveBeenCalledExactlyOnceWith({ token: 'tok-9' });
+    expect(await screen.findByRole('link', { name: 'Personal' })).toBeInTheDocument();
+    expect(window.location.href).not.toContain('tok-9');
+  });
+
+  it('a new link while an expired one is shown starts again with the new token', async () => {
+    const user = userEvent.setup();
+    const links = desktopLinks();
+    start('/login/verify?token=tok-old');
+    api.verifyLogin.mockRejectedValueOnce(new ApiError(400, 'invalid_token', 'Invalid token.'));
+    await user.click(await screen.findByRole('button', { name: 'Sign in' }));
+    expect(await screen.findByRole('alert')).toHaveTextContent(/expired or was already used/);
+
+    links.open('/login/verify?token=tok-new');
+    await user.click(await screen.findByRole('button', { name: 'Sign in' }));
+    expect(api.verifyLogin).toHaveBeenLastCalledWith({ token: 'tok-new' });
+  });
+
+  it('a password-reset link opens its page, also for a signed-in user', async () => {
+    const user = userEvent.setup();
+    const links = desktopLinks();
+    api.currentUser.mockResolvedValue(ada);
+    start('/');
+    expect(await screen.findByRole('link', { name: 'Personal' })).toBeInTheDocument();
+
+    links.open('/reset-password?token=reset-1');
+    expect(await screen.findByRole('heading', { name: 'Set a new password' })).toBeInTheDocument();
+    await user.type(screen.getByLabelText('New password'), 'a long enough passphrase');
+    await user.click(screen.getByRole('button', { name: 'Set new password' }));
+    expect(api.resetPassword).toHaveBeenCalledExactlyOnceWith({ token: 'reset-1', password: 'a long enough passphrase' });
+    expect(await screen.findByRole('status')).toHaveTextContent('Your password was changed.');
   });
 });

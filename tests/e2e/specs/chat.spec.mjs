@@ -5,6 +5,7 @@ import { test, expect } from '@playwright/test';
 import {
   PASSWORD,
   env,
+  expectCitedAnswer,
   expectLoginPage,
   expectNoPageErrors,
   expectSignedInHome,
@@ -151,18 +152,3 @@ test('register, sign in with a password, chat with cited sources, reload, log ou
 
   expectNoPageErrors(errors, testInfo);
 });
-
-/** The answer's text has chips 1 and 2, named after their sources, and a list of both sources. */
-async function expectCitedAnswer(answer) {
-  const chips = answer.locator('.answer button[data-cite]');
-  await expect(chips).toHaveCount(2);
-  await expect(chips.nth(0)).toHaveText('1');
-  await expect(chips.nth(1)).toHaveText('2');
-  await expect(answer.getByRole('button', { name: `Source 1: ${CHUNKS[0].title}` })).toBeVisible();
-  await expect(answer.getByRole('button', { name: `Source 2: ${CHUNKS[1].title}` })).toBeVisible();
-  await expect(answer.getByRole('heading', { name: 'Sources' })).toBeVisible();
-  const sources = answer.getByRole('list');
-  await expect(sources.getByRole('listitem')).toHaveCount(2);
-  await expect(sources.getByRole('listitem').nth(0)).toContainText(`${CHUNKS[0].title}, p. ${CHUNKS[0].page}`);
-  await expect(sources.getByRole('listitem').nth(1)).toContainText(CHUNKS[1].title);
-}

@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from '@playwright/test';
+import { CHUNKS } from './fakes.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -26,6 +27,16 @@ export const env = {
   },
   get retrievalURL() {
     return required('E2E_RETRIEVAL_URL');
+  },
+  /** The docent-server binary run.sh started, its data dir, and its settings (`NAME=value` lines). */
+  get serverBin() {
+    return required('E2E_SERVER_BIN');
+  },
+  get dataDir() {
+    return required('E2E_DATA_DIR');
+  },
+  get serverEnv() {
+    return required('E2E_SERVER_ENV');
   },
   artifacts: process.env.E2E_ARTIFACTS ?? path.resolve(here, '../../artifacts/e2e'),
 };
@@ -157,4 +168,19 @@ export function expectNoPageErrors(watch, testInfo) {
     testInfo.annotations.push({ type: 'console errors', description: watch.console.join('\n') });
   }
   expect(watch.errors, 'no uncaught errors in the page, no 5xx from the server').toEqual([]);
+}
+
+/** The answer's text has chips 1 and 2, named after their sources, and a list of both sources. */
+export async function expectCitedAnswer(answer) {
+  const chips = answer.locator('.answer button[data-cite]');
+  await expect(chips).toHaveCount(2);
+  await expect(chips.nth(0)).toHaveText('1');
+  await expect(chips.nth(1)).toHaveText('2');
+  await expect(answer.getByRole('button', { name: `Source 1: ${CHUNKS[0].title}` })).toBeVisible();
+  await expect(answer.getByRole('button', { name: `Source 2: ${CHUNKS[1].title}` })).toBeVisible();
+  await expect(answer.getByRole('heading', { name: 'Sources' })).toBeVisible();
+  const sources = answer.getByRole('list');
+  await expect(sources.getByRole('listitem')).toHaveCount(2);
+  await expect(sources.getByRole('listitem').nth(0)).toContainText(`${CHUNKS[0].title}, p. ${CHUNKS[0].page}`);
+  await expect(sources.getByRole('listitem').nth(1)).toContainText(CHUNKS[1].title);
 }

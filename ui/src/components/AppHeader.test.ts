@@ -62,3 +62,28 @@ describe('the keyring notice', () => {
     expect(screen.queryByText(KEYRING_NOTICE)).not.toBeInTheDocument();
   });
 });
+
+describe('the header', () => {
+  it('is as wide as the page below it: the whole width on the chat pages', async () => {
+    const user = userEvent.setup();
+    start('/');
+    const header = screen.getByRole('banner');
+    await user.click(await screen.findByRole('link', { name: 'Personal' }));
+    expect(await screen.findByRole('heading', { name: 'New conversation', level: 1 })).toBeInTheDocument();
+    expect(header).toHaveClass('wide');
+    expect(screen.getByRole('main')).toHaveClass('wide');
+
+    await user.click(within(header).getByRole('link', { name: 'History' }));
+    expect(await screen.findByRole('heading', { name: 'History', level: 1 })).toBeInTheDocument();
+    expect(header).not.toHaveClass('wide');
+    expect(screen.getByRole('main')).not.toHaveClass('wide');
+  });
+
+  it('shows the whole email in a title, as a long one may be cut short', async () => {
+    const email = 'augusta.ada.king.countess.of.lovelace@analytical-engines.example.com';
+    api.currentUser.mockResolvedValue({ ...ada, email });
+    start('/');
+    const header = screen.getByRole('banner');
+    expect(await within(header).findByText(email)).toHaveAttribute('title', `Signed in as ${email}`);
+  });
+});

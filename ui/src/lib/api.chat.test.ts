@@ -1,44 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ABORTED, ApiError, createHttpApi, fileNameFrom, httpApi, STREAM_INTERRUPTED } from './api';
+import { rejection } from '../test/fakes';
+import { bodyOf, call, envelope, json, stubFetch } from '../test/http';
+import { ABORTED, createHttpApi, fileNameFrom, httpApi, STREAM_INTERRUPTED } from './api';
 import type { ChatStarted, Citation } from './chat-types';
-
-function stubFetch(...responses: Array<Response | Error>) {
-  const fetchMock = vi.fn<typeof fetch>();
-  for (const response of responses) {
-    if (response instanceof Error) fetchMock.mockRejectedValueOnce(response);
-    else fetchMock.mockResolvedValueOnce(response);
-  }
-  vi.stubGlobal('fetch', fetchMock);
-  return fetchMock;
-}
-
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...headers } });
-}
-
-function envelope(status: number, code: string, message: string) {
-  return json(status, { error: { code, message } });
-}
-
-function call(fetchMock: ReturnType<typeof stubFetch>, n = 0): [string, RequestInit] {
-  const args = fetchMock.mock.calls[n];
-  if (!args) throw new Error(`fetch was not called ${n + 1} time(s)`);
-  return [String(args[0]), args[1] ?? {}];
-}
-
-function bodyOf(init: RequestInit): unknown {
-  return init.body === undefined ? undefined : JSON.parse(String(init.body));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ApiError);
-    return error as ApiError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const wireWorkspace = {
   id: 'w1',

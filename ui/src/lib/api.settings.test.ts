@@ -1,44 +1,8 @@
-import { describe, expect, it, vi } from 'vitest';
-import { ApiError, httpApi } from './api';
+import { describe, expect, it } from 'vitest';
+import { rejection } from '../test/fakes';
+import { bodyOf, call, envelope, json, stubFetch } from '../test/http';
+import { httpApi } from './api';
 import type { AppSettings, ConnectionStatus } from './settings-types';
-
-function stubFetch(...responses: Array<Response | Error>) {
-  const fetchMock = vi.fn<typeof fetch>();
-  for (const response of responses) {
-    if (response instanceof Error) fetchMock.mockRejectedValueOnce(response);
-    else fetchMock.mockResolvedValueOnce(response);
-  }
-  vi.stubGlobal('fetch', fetchMock);
-  return fetchMock;
-}
-
-function json(status: number, body: unknown): Response {
-  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
-}
-
-function envelope(status: number, code: string, message: string) {
-  return json(status, { error: { code, message } });
-}
-
-function call(fetchMock: ReturnType<typeof stubFetch>, n = 0): [string, RequestInit] {
-  const args = fetchMock.mock.calls[n];
-  if (!args) throw new Error(`fetch was not called ${n + 1} time(s)`);
-  return [String(args[0]), args[1] ?? {}];
-}
-
-function bodyOf(init: RequestInit): unknown {
-  return init.body === undefined ? undefined : JSON.parse(String(init.body));
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ApiError);
-    return error as ApiError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const wireSettings = {
   llm_base_url: 'https://llm.example.com/v1',

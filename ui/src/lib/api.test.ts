@@ -1,4 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { rejection } from '../test/fakes';
+import { call, envelope, json, stubFetch } from '../test/http';
 import {
   ApiError,
   chooseApi,
@@ -9,45 +11,6 @@ import {
   parseRetryAfter,
   toApiError,
 } from './api';
-
-/** Replaces globalThis.fetch with a mock that answers `responses` in order. */
-function stubFetch(...responses: Array<Response | Error>) {
-  const fetchMock = vi.fn<typeof fetch>();
-  for (const response of responses) {
-    if (response instanceof Error) fetchMock.mockRejectedValueOnce(response);
-    else fetchMock.mockResolvedValueOnce(response);
-  }
-  vi.stubGlobal('fetch', fetchMock);
-  return fetchMock;
-}
-
-function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: { 'Content-Type': 'application/json', ...headers },
-  });
-}
-
-function envelope(status: number, code: string, message: string, headers: Record<string, string> = {}) {
-  return json(status, { error: { code, message } }, headers);
-}
-
-/** The `[url, init]` of the n-th fetch call. */
-function call(fetchMock: ReturnType<typeof stubFetch>, n = 0): [string, RequestInit] {
-  const args = fetchMock.mock.calls[n];
-  if (!args) throw new Error(`fetch was not called ${n + 1} time(s)`);
-  return [String(args[0]), args[1] ?? {}];
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ApiError);
-    return error as ApiError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const credentials = { email: 'ada@example.com', password: 'correct horse battery staple' };
 

@@ -50,6 +50,7 @@ import {
 } from './settings-types';
 import { SseParser } from './sse';
 import { tauriApi } from './tauri-api';
+import { isRecord, optStr, record, str, type Fail } from './wire';
 
 export type * from './chat-types';
 export type * from './settings-types';
@@ -110,6 +111,31 @@ export const LOGIN_REQUESTED_MESSAGE = 'If that email can sign in here, a sign-i
 export function readMessage(data: unknown, fallback: string): Acknowledgement {
   const message = isRecord(data) ? data['message'] : undefined;
   return { message: typeof message === 'string' && message.trim() !== '' ? message : fallback };
+}
+
+/** A new account (`auth/register`, `auth_register`). */
+export function readRegisteredUser(value: unknown, fail: Fail): RegisteredUser {
+  const body = record(value, fail);
+  return { userId: str(body, 'user_id', fail), email: str(body, 'email', fail) };
+}
+
+/**
+ * A login or passwordless sign-in. A `session_token` in the answer is left out on purpose:
+ * the HttpOnly cookie (or the desktop shell) keeps the session.
+ */
+export function readLoginResult(value: unknown, fail: Fail): LoginResult {
+  const body = record(value, fail);
+  return { userId: str(body, 'user_id', fail), expiresAt: str(body, 'expires_at', fail) };
+}
+
+/** The signed-in user (`auth/validate`, `auth_current_user`). */
+export function readCurrentUser(value: unknown, fail: Fail): CurrentUser {
+  const body = record(value, fail);
+  return {
+    userId: str(body, 'user_id', fail),
+    email: str(body, 'email', fail),
+    domain: optStr(body, 'domain', fail),
+  };
 }
 
 /** The body of a passwordless sign-in: only the fields of the proof that was given. */
@@ -181,6 +207,15 @@ export interface Api {
   updateSettings(update: SettingsUpdate): Promise<AppSettings>;
   /** Whether the language model and the document search are set up and can be reached, and where the session is kept. */
   getStatus(): Promise<ConnectionStatus>;
+
+  /**
+   * Desktop app only (absent over HTTP, where emailed links open in the browser): follows
+   * the sign-in and password-reset links (`docent://login/verify?token=…`) that the OS hands
+   * to the app, also while it runs. `handler` gets each as an app path with its query
+   * (`/login/verify?token=…`, `/reset-password?token=…`; nothing else); a link that arrived
+   * before the UI was ready comes right away. Call it once, at start.
+   */
+  onAppLink?(handler: (path: string) => void): Promise<void>;
 }
 
 /** Codes the UI itself produces; every other code comes from the server. */
@@ -280,10 +315,6 @@ function fallbackMessage(status: number): { code: string; message: string } {
   };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** Reads `{"error": {"code", "message"}}`, or falls back to a sentence per status. */
 function errorFromBody(status: number, body: string, retryAfter: number | undefined): ApiError {
   let parsed: unknown;
@@ -307,17 +338,6 @@ function errorFromBody(status: number, body: string, retryAfter: number | undefi
 
 function invalidResponse(status: number): ApiError {
   return new ApiError(status, INVALID_RESPONSE, INVALID_RESPONSE_MESSAGE);
-}
-
-function readString(body: Record<string, unknown>, key: string, status: number): string {
-  const value = body[key];
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  throw invalidResponse(status);
-}
-
-function readOptionalString(body: Record<string, unknown>, key: string, status: number): string | null {
-  return body[key] === undefined || body[key] === null ? null : readString(body, key, status);
 }
 
 export interface HttpApiOptions {
@@ -427,17 +447,6 @@ export function createHttpApi(options: HttpApiOptions = {}): Api {
     } catch {
       throw invalidResponse(status);
     }
-  }
-
-  /** Like `request`, but the answer must be a JSON object. */
-  async function requestObject(
-    method: Method,
-    path: string,
-    body?: unknown,
-  ): Promise<{ status: number; data: Record<string, unknown> }> {
-    const { status, data } = await request(method, path, body);
-    if (!isRecord(data)) throw invalidResponse(status);
-    return { status, data };
   }
 
   /** Sends one request and reads its JSON answer with `read`. */
@@ -582,18 +591,13 @@ export function createHttpApi(options: HttpApiOptions = {}): Api {
   }
 
   return {
-    async register({ email, password }) {
-      const { status, data } = await requestObject('POST', '/auth/register', { email, password });
-      return { userId: readString(data, 'user_id', status), email: readString(data, 'email', status) };
+    register({ email, password }) {
+      return requestWith(readRegisteredUser, 'POST', '/auth/register', { email, password });
     },
 
-    async login({ email, password }) {
-      const { status, data } = await requestObject('POST', '/auth/login', { email, password });
+    login({ email, password }) {
       // `session_token` is ignored on purpose: the HttpOnly cookie carries the session.
-      return {
-        userId: readString(data, 'user_id', status),
-        expiresAt: readString(data, 'expires_at', status),
-      };
+      return requestWith(readLoginResult, 'POST', '/auth/login', { email, password });
     },
 
     async logout() {
@@ -619,23 +623,14 @@ export function createHttpApi(options: HttpApiOptions = {}): Api {
       return readMessage(data, LOGIN_REQUESTED_MESSAGE);
     },
 
-    async verifyLogin(proof) {
-      const { status, data } = await requestObject('POST', '/auth/verify-login', loginProofBody(proof));
+    verifyLogin(proof) {
       // As with login, `session_token` is ignored: the HttpOnly cookie carries the session.
-      return {
-        userId: readString(data, 'user_id', status),
-        expiresAt: readString(data, 'expires_at', status),
-      };
+      return requestWith(readLoginResult, 'POST', '/auth/verify-login', loginProofBody(proof));
     },
 
     async currentUser() {
       try {
-        const { status, data } = await requestObject('GET', '/auth/validate');
-        return {
-          userId: readString(data, 'user_id', status),
-          email: readString(data, 'email', status),
-          domain: readOptionalString(data, 'domain', status),
-        };
+        return await requestWith(readCurrentUser, 'GET', '/auth/validate');
       } catch (error) {
         if (error instanceof ApiError && error.status === 401) return null;
         throw error;

@@ -4,10 +4,11 @@
  * snake_case JSON, so both `Api` implementations share these readers and writers.
  *
  * Readers throw the error their caller provides (`invalid_response`) when an answer does
- * not have the expected shape; ids that come as numbers become strings.
+ * not have the expected shape (see wire.ts); ids that come as numbers become strings.
  */
 
 import type { ApiError } from './api';
+import { int, isRecord, list, optBool, optInt, optStr, record, str, type Fail } from './wire';
 
 export interface Workspace {
   id: string;
@@ -168,55 +169,6 @@ export interface ExportedFile {
 }
 
 // ---- reading -----------------------------------------------------------------------------
-
-/** Makes the error to throw for an answer of the wrong shape. */
-export type Fail = () => ApiError;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-export function record(value: unknown, fail: Fail): Record<string, unknown> {
-  if (!isRecord(value)) throw fail();
-  return value;
-}
-
-function list(value: unknown, fail: Fail): unknown[] {
-  if (!Array.isArray(value)) throw fail();
-  return value;
-}
-
-function str(body: Record<string, unknown>, key: string, fail: Fail): string {
-  const value = body[key];
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  throw fail();
-}
-
-function optStr(body: Record<string, unknown>, key: string, fail: Fail): string | null {
-  return body[key] === undefined || body[key] === null ? null : str(body, key, fail);
-}
-
-function int(body: Record<string, unknown>, key: string, fail: Fail): number {
-  const value = body[key];
-  if (typeof value === 'number' && Number.isInteger(value)) return value;
-  throw fail();
-}
-
-function optInt(body: Record<string, unknown>, key: string, fail: Fail): number | null {
-  return body[key] === undefined || body[key] === null ? null : int(body, key, fail);
-}
-
-function bool(body: Record<string, unknown>, key: string, fail: Fail): boolean {
-  const value = body[key];
-  if (typeof value === 'boolean') return value;
-  throw fail();
-}
-
-/** A flag the server may leave out: false then. */
-function optBool(body: Record<string, unknown>, key: string, fail: Fail): boolean {
-  return body[key] === undefined || body[key] === null ? false : bool(body, key, fail);
-}
 
 export function readWorkspace(value: unknown, fail: Fail): Workspace {
   const body = record(value, fail);

@@ -60,6 +60,14 @@ const FAILURES: Readonly<Record<string, string>> = {
   llm_not_configured: 'No language model is set up, so there is no answer.',
 };
 
+/** How often a conversation is read again while an answer in it is written elsewhere. */
+export const UNFINISHED_POLL_MS = 1_000;
+/** How long such an answer is waited for before giving up. */
+export const UNFINISHED_LIMIT_MS = 120_000;
+/** Said under an answer that was still being written when the waiting stopped. */
+export const UNFINISHED_NOTICE =
+  'This answer is still being written. Open the conversation again later to see the rest.';
+
 export function failureSentence(code: string | null): string {
   return (code && FAILURES[code]) || 'This answer could not be finished.';
 }
@@ -128,6 +136,14 @@ export class ChatSession {
   /** A colleague's conversation, shared to be read. */
   get readOnly(): boolean {
     return this.conversation?.readOnly ?? false;
+  }
+
+  /**
+   * The history shows an answer still being written, and not by this page: the page was
+   * reloaded while it streamed (the server then stops it), or another window asked it.
+   */
+  get unfinished(): boolean {
+    return !this.sending && this.messages.some((entry) => entry.status === 'streaming');
   }
 
   readonly #context: ChatContext;
@@ -324,6 +340,49 @@ export class ChatSession {
       return null;
     } catch (error) {
       return this.#context.onError(error);
+    }
+  }
+
+  /**
+   * While `unfinished`, reads the messages again every `UNFINISHED_POLL_MS`, so that the
+   * answer shows its final state (stopped with what was written, complete, or failed) once
+   * the server has one. Gives up after `UNFINISHED_LIMIT_MS`, saying so under the answer.
+   * Returns a function that stops (the view calls it when it goes).
+   */
+  followUnfinished(): () => void {
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let waited = 0;
+    const poll = async () => {
+      waited += UNFINISHED_POLL_MS;
+      if (stopped || !this.unfinished) return;
+      await this.#readMessages();
+      if (stopped || !this.unfinished) return;
+      if (waited >= UNFINISHED_LIMIT_MS) {
+        for (const entry of this.messages) {
+          if (entry.status === 'streaming') entry.notice = UNFINISHED_NOTICE;
+        }
+        return;
+      }
+      timer = setTimeout(() => void poll(), UNFINISHED_POLL_MS);
+    };
+    timer = setTimeout(() => void poll(), UNFINISHED_POLL_MS);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }
+
+  /** Reads the messages again, unless this page is writing an answer or reading them already. */
+  async #readMessages(): Promise<void> {
+    const id = this.conversationId;
+    if (!id) return;
+    try {
+      const history = await this.#context.api.chatHistory(id);
+      if (this.conversationId === id && !this.sending && !this.loading) this.messages = toEntries(history.messages);
+    } catch (error) {
+      // The session ended: the user is sent to sign in. Anything else: the next turn tries again.
+      if (toApiError(error).status === 401) this.#context.onError(error);
     }
   }
 

@@ -1,7 +1,14 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { citation, deferred, fakeApi, message } from '../test/fakes';
 import { abortedError, ApiError, type ChatAnswer } from './api';
-import { ChatStore, failureSentence, toEntries } from './chat.svelte';
+import {
+  ChatStore,
+  failureSentence,
+  toEntries,
+  UNFINISHED_LIMIT_MS,
+  UNFINISHED_NOTICE,
+  UNFINISHED_POLL_MS,
+} from './chat.svelte';
 
 let api: ReturnType<typeof fakeApi>;
 let onError: ReturnType<typeof vi.fn<(error: unknown) => string | null>>;
@@ -11,6 +18,10 @@ beforeEach(() => {
   api = fakeApi();
   onError = vi.fn((error: unknown) => (error instanceof Error ? error.message : 'error'));
   store = new ChatStore({ api, onError });
+});
+
+afterEach(() => {
+  vi.useRealTimers();
 });
 
 describe('toEntries', () => {
@@ -124,5 +135,81 @@ describe('ChatSession', () => {
     const saving = new ChatStore({ api, onError, save: (file) => saved.push(file) });
     await expect(saving.export('c1', 'md')).resolves.toBeNull();
     expect(saved).toEqual([{ contentType: 'text/markdown', fileName: 'c1.md', body: '# Conversation' }]);
+  });
+});
+
+describe('an answer still being written when the conversation was read', () => {
+  const question = message({ id: 'm1', content: 'How many days?' });
+  const answer = (fields: Parameters<typeof message>[0]) =>
+    message({ id: 'm2', role: 'assistant', content: 'Twenty', status: 'streaming', ...fields });
+  const history = (...messages: ReturnType<typeof message>[]) => ({ conversationId: 'c1', messages });
+
+  it('is read again every second until it is finished, then no more', async () => {
+    vi.useFakeTimers();
+    api.chatHistory
+      .mockResolvedValueOnce(history(question, answer({})))
+      .mockResolvedValueOnce(history(question, answer({ content: 'Twenty-five' })))
+      .mockResolvedValueOnce(history(question, answer({ content: 'Twenty-five days', status: 'stopped' })));
+    const session = store.open('c1', 'w1');
+    await vi.advanceTimersByTimeAsync(0);
+    expect(session.unfinished).toBe(true);
+
+    const stop = session.followUnfinished();
+    await vi.advanceTimersByTimeAsync(UNFINISHED_POLL_MS);
+    expect(api.chatHistory).toHaveBeenCalledTimes(2);
+    expect(session.messages[1]).toMatchObject({ content: 'Twenty-five', status: 'streaming' });
+
+    await vi.advanceTimersByTimeAsync(UNFINISHED_POLL_MS);
+    expect(api.chatHistory).toHaveBeenCalledTimes(3);
+    expect(session.messages[1]).toMatchObject({ content: 'Twenty-five days', status: 'stopped' });
+    expect(session.unfinished).toBe(false);
+
+    await vi.advanceTimersByTimeAsync(UNFINISHED_POLL_MS * 10);
+    expect(api.chatHistory).toHaveBeenCalledTimes(3);
+    stop();
+  });
+
+  it('stops when told (the view went), and gives up after two minutes, saying so', async () => {
+    vi.useFakeTimers();
+    api.chatHistory.mockResolvedValue(history(question, answer({})));
+    const session = store.open('c1', 'w1');
+    await vi.advanceTimersByTimeAsync(0);
+
+    const stop = session.followUnfinished();
+    await vi.advanceTimersByTimeAsync(UNFINISHED_POLL_MS);
+    expect(api.chatHistory).toHaveBeenCalledTimes(2);
+    stop();
+    await vi.advanceTimersByTimeAsync(UNFINISHED_POLL_MS * 10);
+    expect(api.chatHistory).toHaveBeenCalledTimes(2);
+
+    session.followUnfinished();
+    await vi.advanceTimersByTimeAsync(UNFINISHED_LIMIT_MS);
+    expect(api.chatHistory).toHaveBeenCalledTimes(2 + UNFINISHED_LIMIT_MS / UNFINISHED_POLL_MS);
+    expect(session.messages[1]).toMatchObject({ status: 'streaming', notice: UNFINISHED_NOTICE });
+    await vi.advanceTimersByTimeAsync(UNFINISHED_POLL_MS * 10);
+    expect(api.chatHistory).toHaveBeenCalledTimes(2 + UNFINISHED_LIMIT_MS / UNFINISHED_POLL_MS);
+  });
+
+  it('is not what this page is writing itself, and failed reads are tried again', async () => {
+    vi.useFakeTimers();
+    const session = store.fresh('w1');
+    api.sendMessage.mockReturnValueOnce(new Promise<ChatAnswer>(() => undefined));
+    void session.send('Still going');
+    expect(session.messages[1]?.status).toBe('streaming');
+    expect(session.unfinished).toBe(false);
+
+    api.chatHistory
+      .mockResolvedValueOnce(history(question, answer({})))
+      .mockRejectedValueOnce(new ApiError(0, 'network_error', 'Offline.'))
+      .mockResolvedValueOnce(history(question, answer({ status: 'complete' })));
+    const other = store.open('c1', 'w1');
+    await vi.advanceTimersByTimeAsync(0);
+    other.followUnfinished();
+    await vi.advanceTimersByTimeAsync(UNFINISHED_POLL_MS);
+    expect(other.unfinished).toBe(true);
+    expect(onError).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(UNFINISHED_POLL_MS);
+    expect(other.messages[1]?.status).toBe('complete');
+    expect(api.chatHistory).toHaveBeenCalledTimes(3);
   });
 });

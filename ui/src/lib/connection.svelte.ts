@@ -19,26 +19,24 @@ export const OFFLINE_MESSAGE = 'You are offline.';
 export const KEYRING_NOTICE =
   'No OS keyring is available, so you will have to sign in again next time Docent starts.';
 
-/** A sentence without its final full stop, so that more can follow it. */
-function clause(message: string): string {
-  return message.trim().replace(/[.!]+$/, '');
+/** The server's own sentence when it gave one (it names the service and the address), else `fallback`. */
+function reason(remote: RemoteStatus, fallback: string): string {
+  const message = remote.message?.trim() ?? '';
+  return message === '' ? fallback : /[.!?]$/.test(message) ? message : `${message}.`;
 }
 
-/** ": <message>" when there is one. */
-function because(remote: RemoteStatus): string {
-  const message = remote.message === null ? '' : clause(remote.message);
-  return message === '' ? '' : `: ${message}`;
-}
+/** Said after the reason Send is off, when a question has been typed. */
+export const QUESTION_KEPT = 'Your question is kept; send it when the model is back.';
 
 /** Why questions cannot be sent, or null when they can (or when nobody knows). */
 export function sendBlockedReason(status: ConnectionStatus | null): string | null {
   if (!status) return null;
   const { llm } = status;
   if (!llm.configured) {
-    return `No language model is set up${because(llm)}. Your question is kept; send it once one is set up in Settings.`;
+    return reason(llm, 'No language model is set up: set its URL, model and key in Settings.');
   }
   if (!llm.reachable) {
-    return `The language model cannot be reached${because(llm)}. Your question is kept; send it when it is back.`;
+    return reason(llm, 'The language model cannot be reached.');
   }
   return null;
 }
@@ -48,7 +46,7 @@ export function retrievalWarning(status: ConnectionStatus | null): string | null
   if (!status) return null;
   const { retrieval } = status;
   if (!retrieval.configured || retrieval.reachable) return null;
-  return `The document search cannot be reached${because(retrieval)}. Answers may fail or come without documents until it is back.`;
+  return `${reason(retrieval, 'The document search cannot be reached.')} Answers may fail or come without documents until it is back.`;
 }
 
 /** The status while the device is offline: what is set up stays as it was known, nothing is reachable. */

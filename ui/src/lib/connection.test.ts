@@ -4,13 +4,16 @@ import {
   ConnectionMonitor,
   offlineStatus,
   OFFLINE_MESSAGE,
+  QUESTION_KEPT,
   retrievalWarning,
   sendBlockedReason,
   STATUS_INTERVAL_MS,
 } from './connection.svelte';
 import { connectionStatus, deferred, fakeApi, unauthorized } from '../test/fakes';
 
-const llmDown = connectionStatus({ llm: { configured: true, reachable: false, message: 'Connection refused.' } });
+/** What the server says when nothing answers at the language model's address. */
+const LLM_DOWN_MESSAGE = 'The language model at http://127.0.0.1:9/v1 cannot be reached (nothing answers there).';
+const llmDown = connectionStatus({ llm: { configured: true, reachable: false, message: LLM_DOWN_MESSAGE } });
 
 afterEach(() => {
   vi.useRealTimers();
@@ -24,29 +27,51 @@ describe('what the status means for sending', () => {
     expect(retrievalWarning(connectionStatus())).toBeNull();
   });
 
-  it('an unreachable language model blocks sending, with its reason, and keeps the question', () => {
-    expect(sendBlockedReason(llmDown)).toBe(
-      'The language model cannot be reached: Connection refused. Your question is kept; send it when it is back.',
-    );
+  it("an unreachable language model blocks sending, with the server's own reason", () => {
+    expect(sendBlockedReason(llmDown)).toBe(LLM_DOWN_MESSAGE);
+    // A missing final stop is added; surrounding blanks go.
     expect(
-      sendBlockedReason(connectionStatus({ llm: { configured: true, reachable: false, message: null } })),
-    ).toBe('The language model cannot be reached. Your question is kept; send it when it is back.');
+      sendBlockedReason(
+        connectionStatus({
+          llm: { configured: true, reachable: false, message: '  The language model at x cannot be reached (boom) ' },
+        }),
+      ),
+    ).toBe('The language model at x cannot be reached (boom).');
+    // Without a message (or an empty one), a sentence of its own.
+    for (const message of [null, '', '  ']) {
+      expect(sendBlockedReason(connectionStatus({ llm: { configured: true, reachable: false, message } }))).toBe(
+        'The language model cannot be reached.',
+      );
+    }
+    // That the question is kept is the Composer's to say, once there is one.
+    expect(sendBlockedReason(llmDown)).not.toContain(QUESTION_KEPT);
   });
 
   it('a language model that is not set up blocks sending', () => {
+    const notSetUp = 'No language model is set up: set its URL, model and key in Settings.';
     expect(
-      sendBlockedReason(
-        connectionStatus({ llm: { configured: false, reachable: false, message: 'No LLM base URL is set.' } }),
-      ),
-    ).toBe('No language model is set up: No LLM base URL is set. Your question is kept; send it once one is set up in Settings.');
+      sendBlockedReason(connectionStatus({ llm: { configured: false, reachable: false, message: notSetUp } })),
+    ).toBe(notSetUp);
+    expect(
+      sendBlockedReason(connectionStatus({ llm: { configured: false, reachable: false, message: null } })),
+    ).toBe(notSetUp);
   });
 
   it('an unreachable document search only warns; one that is not set up says nothing', () => {
-    const down = connectionStatus({ retrieval: { configured: true, reachable: false, message: 'Timed out' } });
+    const down = connectionStatus({
+      retrieval: {
+        configured: true,
+        reachable: false,
+        message: 'The document search at http://127.0.0.1:9 cannot be reached (no answer within 3 s)',
+      },
+    });
     expect(sendBlockedReason(down)).toBeNull();
     expect(retrievalWarning(down)).toBe(
-      'The document search cannot be reached: Timed out. Answers may fail or come without documents until it is back.',
+      'The document search at http://127.0.0.1:9 cannot be reached (no answer within 3 s). Answers may fail or come without documents until it is back.',
     );
+    expect(
+      retrievalWarning(connectionStatus({ retrieval: { configured: true, reachable: false, message: null } })),
+    ).toBe('The document search cannot be reached. Answers may fail or come without documents until it is back.');
     expect(
       retrievalWarning(connectionStatus({ retrieval: { configured: false, reachable: false, message: 'Not set.' } })),
     ).toBeNull();
@@ -67,8 +92,9 @@ describe('what the status means for sending', () => {
       retrieval: { configured: false, reachable: false, message: 'Not set.' },
       sessionStorage: 'memory',
     });
-    expect(sendBlockedReason(offlineStatus(null))).toBe(
-      'The language model cannot be reached: You are offline. Your question is kept; send it when it is back.',
+    expect(sendBlockedReason(offlineStatus(null))).toBe(OFFLINE_MESSAGE);
+    expect(retrievalWarning(offlineStatus(null))).toBe(
+      `${OFFLINE_MESSAGE} Answers may fail or come without documents until it is back.`,
     );
   });
 });
@@ -93,7 +119,7 @@ describe('ConnectionMonitor', () => {
     expect(api.getStatus).toHaveBeenCalledOnce();
     expect(connection.status).toEqual(llmDown);
     expect(connection.checking).toBe(false);
-    expect(connection.sendBlockedReason).toMatch(/^The language model cannot be reached/);
+    expect(connection.sendBlockedReason).toBe(LLM_DOWN_MESSAGE);
   });
 
   it('offline, it does not ask and says so; an answer still on its way is ignored', async () => {

@@ -3,6 +3,7 @@ import {
   normalizePath,
   parseRoute,
   queryParam,
+  searchOf,
   type RouteName,
   type RouteParams,
 } from './routes';
@@ -17,6 +18,7 @@ export interface Navigator {
   /** The current pathname. */
   readonly path: string;
   readonly route: RouteName | null;
+  /** Goes to an app path; a query string in it (`?token=…`) is kept, any other is dropped. */
   navigate(path: string, options?: NavigateOptions): void;
   /**
    * Removes the query string from the address bar and the current history entry, so a
@@ -81,16 +83,18 @@ export class Router implements Navigator {
 
   navigate(path: string, options: NavigateOptions = {}): void {
     const target = normalizePath(path);
-    // In-app paths carry no query: going anywhere, even to the same path, drops it.
-    const moves = this.#win.location.pathname !== target || this.#win.location.search !== '';
+    // In-app paths carry no query: going anywhere, even to the same path, drops it. Only a
+    // link handed over by the OS (`/login/verify?token=…`, see `Api.onAppLink`) brings one.
+    const search = searchOf(path);
+    const moves = this.#win.location.pathname !== target || this.#win.location.search !== search;
     if (options.replace) {
-      if (moves) this.#win.history.replaceState(null, '', target);
+      if (moves) this.#win.history.replaceState(null, '', target + search);
     } else {
-      if (moves) this.#win.history.pushState(null, '', target);
+      if (moves) this.#win.history.pushState(null, '', target + search);
       this.navigations += 1;
     }
     this.path = target;
-    this.search = '';
+    this.search = search;
   }
 
   /** Click handler for in-app links: navigates without reloading the page. */

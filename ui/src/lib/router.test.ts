@@ -52,6 +52,22 @@ describe('Router', () => {
     expect(router.param('token')).toBeNull();
   });
 
+  it('navigate keeps a query given in the path (a link handed over by the desktop app)', () => {
+    window.history.replaceState(null, '', '/login');
+    const router = new Router();
+    const push = vi.spyOn(window.history, 'pushState');
+    router.navigate('/login/verify?token=abc#ignored');
+    expect(push).toHaveBeenCalledWith(null, '', '/login/verify?token=abc');
+    expect(router.route).toBe('verifyLogin');
+    expect(router.param('token')).toBe('abc');
+    expect(router.navigations).toBe(1);
+
+    // The same page with another token is a move too.
+    router.navigate('/login/verify?token=xyz');
+    expect(push).toHaveBeenCalledTimes(2);
+    expect(router.param('token')).toBe('xyz');
+  });
+
   it('reads the query again on back/forward', () => {
     const router = new Router();
     stop = router.listen();

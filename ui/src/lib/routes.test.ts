@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  appLinkPath,
   appPaths,
   internalPathForClick,
   matchRoute,
@@ -8,6 +9,7 @@ import {
   paths,
   queryParam,
   redirectFor,
+  searchOf,
   type ClickInfo,
 } from './routes';
 
@@ -104,6 +106,42 @@ describe('queryParam', () => {
     expect(queryParam('', 'token')).toBeNull();
     expect(queryParam('?other=1', 'token')).toBeNull();
     expect(queryParam('?token=', 'token')).toBeNull();
+  });
+});
+
+describe('searchOf', () => {
+  it('is the query of a path, without its fragment', () => {
+    expect(searchOf('/login/verify?token=abc')).toBe('?token=abc');
+    expect(searchOf('/reset-password?token=abc#top')).toBe('?token=abc');
+    expect(searchOf('/login')).toBe('');
+    expect(searchOf('/login?')).toBe('');
+    expect(searchOf('/login#a?b')).toBe('');
+  });
+});
+
+describe('appLinkPath', () => {
+  it('accepts the sign-in and password-reset pages with their query', () => {
+    expect(appLinkPath('/login/verify?token=abc')).toBe('/login/verify?token=abc');
+    expect(appLinkPath('/reset-password?token=abc')).toBe('/reset-password?token=abc');
+  });
+
+  it('refuses anything else', () => {
+    for (const value of [
+      '/login/verify',
+      '/reset-password',
+      '/app/settings?token=abc',
+      '/login?token=abc',
+      '/login/verifyx?token=abc',
+      'https://evil.example.com/login/verify?token=abc',
+      'docent://login/verify?token=abc',
+      '//evil.example.com/reset-password?token=abc',
+      '',
+      null,
+      42,
+      { path: '/login/verify?token=abc' },
+    ]) {
+      expect(appLinkPath(value), String(value)).toBeNull();
+    }
   });
 });
 

@@ -195,6 +195,28 @@ export function internalPathForClick(click: ClickInfo, link: LinkInfo, currentHr
   return matchRoute(url.pathname) === null ? null : normalizePath(url.pathname);
 }
 
+/** The query string of a path (`/login/verify?token=…` gives `?token=…`), without its fragment; '' when none. */
+export function searchOf(path: string): string {
+  const beforeHash = path.split('#', 1)[0] ?? '';
+  const start = beforeHash.indexOf('?');
+  return start < 0 || start === beforeHash.length - 1 ? '' : beforeHash.slice(start);
+}
+
+/**
+ * The links the OS may hand to the desktop app (`docent://login/verify?token=…`), as the
+ * shell passes them on: app paths of the sign-in and password-reset pages, with their query.
+ */
+const APP_LINK_PREFIXES: readonly string[] = [`${paths.verifyLogin}?`, `${paths.resetPassword}?`];
+
+/**
+ * The app path of a link handed over by the OS, or null for anything the app does not open
+ * that way (another page, a path without its query, something that is not a string).
+ */
+export function appLinkPath(value: unknown): string | null {
+  if (typeof value !== 'string') return null;
+  return APP_LINK_PREFIXES.some((prefix) => value.startsWith(prefix)) ? value : null;
+}
+
 /** The value of `name` in a query string such as `?token=…`, or null when absent or empty. */
 export function queryParam(search: string, name: string): string | null {
   const value = new URLSearchParams(search).get(name);

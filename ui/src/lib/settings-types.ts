@@ -6,10 +6,10 @@
  * snake_case JSON, so both `Api` implementations share these readers and writers.
  *
  * Readers throw the error their caller provides (`invalid_response`) when an answer does
- * not have the expected shape.
+ * not have the expected shape (see wire.ts).
  */
 
-import { record, type Fail } from './chat-types';
+import { bool, optBool, optStr, record, type Fail } from './wire';
 
 /** The settings as Docent reports them. A stored API key is never sent back, only whether there is one. */
 export interface AppSettings {
@@ -62,27 +62,6 @@ export interface ConnectionStatus {
 }
 
 // ---- reading -----------------------------------------------------------------------------
-
-function str(body: Record<string, unknown>, key: string, fail: Fail): string {
-  const value = body[key];
-  if (typeof value === 'string') return value;
-  throw fail();
-}
-
-function optStr(body: Record<string, unknown>, key: string, fail: Fail): string | null {
-  return body[key] === undefined || body[key] === null ? null : str(body, key, fail);
-}
-
-function bool(body: Record<string, unknown>, key: string, fail: Fail): boolean {
-  const value = body[key];
-  if (typeof value === 'boolean') return value;
-  throw fail();
-}
-
-/** A flag the answer may leave out: false then. */
-function optBool(body: Record<string, unknown>, key: string, fail: Fail): boolean {
-  return body[key] === undefined || body[key] === null ? false : bool(body, key, fail);
-}
 
 export function readSettings(value: unknown, fail: Fail): AppSettings {
   const body = record(value, fail);

@@ -1,44 +1,12 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
-/** Stands in for Tauri's `Channel`: the test plays the shell's side with `send`. */
-const { FakeChannel } = vi.hoisted(() => {
-  class FakeChannel<T = unknown> {
-    static last: FakeChannel | null = null;
-    onmessage: (message: T) => void;
-    constructor(onmessage?: (message: T) => void) {
-      this.onmessage = onmessage ?? (() => undefined);
-      FakeChannel.last = this as FakeChannel;
-    }
-    send(message: T) {
-      this.onmessage(message);
-    }
-  }
-  return { FakeChannel };
-});
-type FakeChannel = InstanceType<typeof FakeChannel>;
+vi.mock('@tauri-apps/api/core', () => import('../test/tauri-core'));
 
-vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn(), Channel: FakeChannel }));
-
-import { invoke } from '@tauri-apps/api/core';
-import { ABORTED, ApiError } from './api';
+import { rejection } from '../test/fakes';
+import { answer, FakeChannel, invoke as invokeMock, resetTauri } from '../test/tauri-core';
+import { ABORTED } from './api';
 import type { ChatStarted, Citation } from './chat-types';
 import { tauriApi } from './tauri-api';
-
-const invokeMock = vi.mocked(invoke);
-
-function answer(value: unknown) {
-  invokeMock.mockResolvedValueOnce(value);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ApiError);
-    return error as ApiError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const wireWorkspace = {
   id: 'w1',
@@ -86,8 +54,7 @@ const citation: Citation = {
 };
 
 beforeEach(() => {
-  invokeMock.mockReset();
-  FakeChannel.last = null;
+  resetTauri();
 });
 
 describe('workspace and conversation commands', () => {

@@ -1,30 +1,10 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
-vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
+vi.mock('@tauri-apps/api/core', () => import('../test/tauri-core'));
 
-import { invoke } from '@tauri-apps/api/core';
-import { ApiError } from './api';
+import { rejection } from '../test/fakes';
+import { answer, invoke as invokeMock, refuse, resetTauri } from '../test/tauri-core';
 import { tauriApi } from './tauri-api';
-
-const invokeMock = vi.mocked(invoke);
-
-function answer(value: unknown) {
-  invokeMock.mockResolvedValueOnce(value);
-}
-
-function refuse(value: unknown) {
-  invokeMock.mockRejectedValueOnce(value);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ApiError);
-    return error as ApiError;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const wireSettings = {
   llm_base_url: 'http://localhost:11434/v1',
@@ -36,7 +16,7 @@ const wireSettings = {
 };
 
 beforeEach(() => {
-  invokeMock.mockReset();
+  resetTauri();
 });
 
 describe('settings and status commands', () => {

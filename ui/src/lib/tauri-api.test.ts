@@ -1,37 +1,16 @@
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 
-vi.mock('@tauri-apps/api/core', () => ({ invoke: vi.fn() }));
+vi.mock('@tauri-apps/api/core', () => import('../test/tauri-core'));
 
-import { invoke } from '@tauri-apps/api/core';
+import { rejection } from '../test/fakes';
+import { answer, FakeChannel, invoke as invokeMock, refuse, resetTauri } from '../test/tauri-core';
 import { ApiError, chooseApi, describeError, httpApi } from './api';
 import { createTauriApi, fromIpcError, IPC_ERROR, statusForCode, tauriApi } from './tauri-api';
 
-const invokeMock = vi.mocked(invoke);
-
 const credentials = { email: 'ada@example.com', password: 'correct horse battery staple' };
 
-/** Makes the next `invoke` resolve with `value`. */
-function answer(value: unknown) {
-  invokeMock.mockResolvedValueOnce(value);
-}
-
-/** Makes the next `invoke` reject with `value`. */
-function refuse(value: unknown) {
-  invokeMock.mockRejectedValueOnce(value);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<ApiError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(ApiError);
-    return error as ApiError;
-  }
-  throw new Error('expected the call to fail');
-}
-
 beforeEach(() => {
-  invokeMock.mockReset();
+  resetTauri();
 });
 
 describe('commands and arguments', () => {
@@ -325,5 +304,31 @@ describe('password reset and email sign-in', () => {
       refuse({ code, message: `Failed with ${code}.` });
       expect(await rejection(run()), code).toMatchObject({ status, code, message: `Failed with ${code}.` });
     }
+  });
+});
+
+describe('links handed over by the OS', () => {
+  it('onAppLink invokes app_links once with a channel, and passes on sign-in and reset paths only', async () => {
+    answer(null);
+    const opened: string[] = [];
+    await expect(tauriApi.onAppLink?.((path) => opened.push(path))).resolves.toBeUndefined();
+    expect(invokeMock).toHaveBeenCalledOnce();
+    const channel = FakeChannel.last;
+    expect(invokeMock).toHaveBeenCalledWith('app_links', { onLink: channel });
+
+    channel?.send('/login/verify?token=abc');
+    channel?.send('/app/settings');
+    channel?.send({ path: '/reset-password?token=x' });
+    channel?.send('/reset-password?token=def');
+    expect(opened).toEqual(['/login/verify?token=abc', '/reset-password?token=def']);
+  });
+
+  it('a shell without app_links rejects with ipc_error; over HTTP there is no onAppLink', async () => {
+    refuse('command app_links not found');
+    expect(await rejection(tauriApi.onAppLink?.(() => undefined) ?? Promise.resolve())).toMatchObject({
+      status: 0,
+      code: IPC_ERROR,
+    });
+    expect(httpApi.onAppLink).toBeUndefined();
   });
 });

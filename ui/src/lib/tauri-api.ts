@@ -16,7 +16,10 @@ import {
   LOGIN_REQUESTED_MESSAGE,
   loginProofBody,
   PASSWORD_RESET_MESSAGE,
+  readCurrentUser,
+  readLoginResult,
   readMessage,
+  readRegisteredUser,
   RESET_REQUESTED_MESSAGE,
   type Api,
   type Credentials,
@@ -42,7 +45,9 @@ import {
   type SendOptions,
 } from './chat-types';
 import { statusForCode } from './error-codes';
+import { appLinkPath } from './routes';
 import { readConnectionStatus, readSettings, settingsBody } from './settings-types';
+import { isRecord } from './wire';
 
 export { statusForCode } from './error-codes';
 
@@ -53,10 +58,6 @@ const IPC_ERROR_MESSAGE = "Docent's desktop app could not carry out the request"
 const INVALID_RESPONSE_MESSAGE = 'Docent sent an answer the app could not read.';
 /** Longest detail from Tauri quoted in an `ipc_error` sentence. */
 const MAX_DETAIL = 200;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 /** A sentence for a code whose error came without one. */
 function fallbackMessage(status: number): string {
@@ -104,17 +105,6 @@ function invalidResponse(): ApiError {
   return new ApiError(200, INVALID_RESPONSE, INVALID_RESPONSE_MESSAGE);
 }
 
-function readString(body: Record<string, unknown>, key: string): string {
-  const value = body[key];
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  throw invalidResponse();
-}
-
-function readOptionalString(body: Record<string, unknown>, key: string): string | null {
-  return body[key] === undefined || body[key] === null ? null : readString(body, key);
-}
-
 /** Runs one command; a rejection becomes an `ApiError`. */
 async function call(command: string, args?: Record<string, unknown>): Promise<unknown> {
   try {
@@ -122,13 +112,6 @@ async function call(command: string, args?: Record<string, unknown>): Promise<un
   } catch (error) {
     throw fromIpcError(error);
   }
-}
-
-/** Like `call`, but the answer must be an object. */
-async function callObject(command: string, args?: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const data = await call(command, args);
-  if (!isRecord(data)) throw invalidResponse();
-  return data;
 }
 
 /** Runs one command and reads its answer with `read`. */
@@ -219,14 +202,12 @@ function credentialsArg({ email, password }: Credentials): Record<string, unknow
 /** The `Api` over the Tauri shell's commands. */
 export function createTauriApi(): Api {
   return {
-    async register(credentials) {
-      const data = await callObject('auth_register', credentialsArg(credentials));
-      return { userId: readString(data, 'user_id'), email: readString(data, 'email') };
+    register(credentials) {
+      return callWith(readRegisteredUser, 'auth_register', credentialsArg(credentials));
     },
 
-    async login(credentials) {
-      const data = await callObject('auth_login', credentialsArg(credentials));
-      return { userId: readString(data, 'user_id'), expiresAt: readString(data, 'expires_at') };
+    login(credentials) {
+      return callWith(readLoginResult, 'auth_login', credentialsArg(credentials));
     },
 
     async logout() {
@@ -250,9 +231,8 @@ export function createTauriApi(): Api {
       return readMessage(await call('auth_request_login', { request: { email } }), LOGIN_REQUESTED_MESSAGE);
     },
 
-    async verifyLogin(proof) {
-      const data = await callObject('auth_verify_login', { request: loginProofBody(proof) });
-      return { userId: readString(data, 'user_id'), expiresAt: readString(data, 'expires_at') };
+    verifyLogin(proof) {
+      return callWith(readLoginResult, 'auth_verify_login', { request: loginProofBody(proof) });
     },
 
     async currentUser() {
@@ -266,12 +246,7 @@ export function createTauriApi(): Api {
         throw error;
       }
       if (data === null || data === undefined) return null;
-      if (!isRecord(data)) throw invalidResponse();
-      return {
-        userId: readString(data, 'user_id'),
-        email: readString(data, 'email'),
-        domain: readOptionalString(data, 'domain'),
-      };
+      return readCurrentUser(data, invalidResponse);
     },
 
     listWorkspaces() {
@@ -349,6 +324,15 @@ export function createTauriApi(): Api {
 
     getStatus() {
       return callWith(readConnectionStatus, 'app_status');
+    },
+
+    async onAppLink(handler) {
+      // The command answers at once; the links come on the channel, now and later.
+      const links = new Channel<string>((message) => {
+        const path = appLinkPath(message);
+        if (path !== null) handler(path);
+      });
+      await call('app_links', { onLink: links });
     },
   };
 }

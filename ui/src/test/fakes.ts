@@ -1,4 +1,4 @@
-import { vi } from 'vitest';
+import { expect, vi } from 'vitest';
 import {
   ApiError,
   type Api,
@@ -204,6 +204,17 @@ export class FakeNavigator implements Navigator {
 
 export function unauthorized(message = 'Your session has ended. Please sign in again.'): ApiError {
   return new ApiError(401, 'unauthenticated', message);
+}
+
+/** The `ApiError` a call rejects with; fails the test when it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<ApiError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(ApiError);
+    return error as ApiError;
+  }
+  throw new Error('expected the call to fail');
 }
 
 /** A promise with its resolve/reject handles, to hold a call in flight. */

@@ -1,6 +1,6 @@
 import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import App from '../App.svelte';
 import {
   abortedError,
@@ -11,8 +11,8 @@ import {
   type SendMessageRequest,
 } from '../lib/api';
 import { AuthController } from '../lib/auth.svelte';
-import { ChatStore } from '../lib/chat.svelte';
-import { ConnectionMonitor } from '../lib/connection.svelte';
+import { ChatStore, UNFINISHED_POLL_MS } from '../lib/chat.svelte';
+import { ConnectionMonitor, OFFLINE_MESSAGE, QUESTION_KEPT } from '../lib/connection.svelte';
 import { Router } from '../lib/router.svelte';
 import {
   ada,
@@ -34,6 +34,10 @@ beforeEach(() => {
   api = fakeApi();
   api.currentUser.mockResolvedValue(ada);
   api.getWorkspace.mockImplementation(async (id) => workspace({ id, name: 'Research' }));
+});
+
+afterEach(() => {
+  vi.useRealTimers();
 });
 
 /** The whole app, signed in, at `path`. */
@@ -339,6 +343,51 @@ describe('an existing conversation', () => {
   });
 });
 
+describe('an answer still being written when the page was loaded (reloaded while it streamed)', () => {
+  const question = message({ id: 'm1', content: 'How many days?' });
+  const streaming = message({ id: 'm2', role: 'assistant', content: '', status: 'streaming' });
+  const WRITING = 'Searching the documents and writing an answer…';
+
+  beforeEach(() => {
+    // Fake timers that still move on their own, so that the waits of Testing Library work.
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    api.getConversation.mockImplementation(async (id) => conversation({ id, title: 'Holiday policy' }));
+  });
+
+  it('reads the conversation again until the server has finished the answer, then shows how it ended', async () => {
+    api.chatHistory
+      .mockResolvedValueOnce({ conversationId: 'c1', messages: [question, streaming] })
+      .mockResolvedValueOnce({
+        conversationId: 'c1',
+        messages: [question, { ...streaming, content: 'Twenty-five', status: 'stopped' }],
+      });
+    startApp('/app/w/w1/c/c1');
+    expect(await within(await screen.findByRole('log', { name: 'Messages' })).findByText(WRITING)).toBeInTheDocument();
+
+    await vi.advanceTimersByTimeAsync(UNFINISHED_POLL_MS);
+    expect(await within(log()).findByText(/^Stopped\./)).toBeInTheDocument();
+    expect(within(log()).getByText('Twenty-five')).toBeInTheDocument();
+    expect(within(log()).queryByText(WRITING)).not.toBeInTheDocument();
+    expect(api.chatHistory).toHaveBeenCalledTimes(2);
+
+    await vi.advanceTimersByTimeAsync(UNFINISHED_POLL_MS * 5);
+    expect(api.chatHistory).toHaveBeenCalledTimes(2);
+  });
+
+  it('stops reading it when the user leaves the conversation', async () => {
+    api.chatHistory.mockResolvedValue({ conversationId: 'c1', messages: [question, streaming] });
+    const { router } = startApp('/app/w/w1/c/c1');
+    await within(await screen.findByRole('log', { name: 'Messages' })).findByText(WRITING);
+    await vi.advanceTimersByTimeAsync(UNFINISHED_POLL_MS);
+    await waitFor(() => expect(api.chatHistory).toHaveBeenCalledTimes(2));
+
+    router.navigate('/app/w/w1');
+    expect(await screen.findByRole('heading', { name: 'New conversation', level: 1 })).toBeInTheDocument();
+    await vi.advanceTimersByTimeAsync(UNFINISHED_POLL_MS * 5);
+    expect(api.chatHistory).toHaveBeenCalledTimes(2);
+  });
+});
+
 describe('a conversation shared by a colleague', () => {
   it('is read-only: no composer, no Retry or Clear, and it says who can write', async () => {
     api.getConversation.mockResolvedValue(
@@ -494,11 +543,13 @@ it('keeps streaming an answer while another conversation is looked at', async ()
 });
 
 describe('when the language model or the document search cannot be used', () => {
-  const UNREACHABLE =
-    'The language model cannot be reached: Connection refused. Your question is kept; send it when it is back.';
+  /** The server's own sentence, shown as it is. */
+  const UNREACHABLE = 'The language model at http://127.0.0.1:9/v1 cannot be reached (nothing answers there).';
+  /** The same, once a question has been typed. */
+  const UNREACHABLE_KEPT = `${UNREACHABLE} ${QUESTION_KEPT}`;
 
   function llmDown() {
-    return connectionStatus({ llm: { configured: true, reachable: false, message: 'Connection refused.' } });
+    return connectionStatus({ llm: { configured: true, reachable: false, message: UNREACHABLE } });
   }
 
   it('disables Send with the reason, keeps the question, and sends it once the model is back', async () => {
@@ -511,7 +562,7 @@ describe('when the language model or the document search cannot be used', () => 
     await user.type(composer(), 'Is the canteen open?{Enter}');
     const send = screen.getByRole('button', { name: 'Send' });
     expect(send).toBeDisabled();
-    expect(send).toHaveAccessibleDescription(UNREACHABLE);
+    expect(send).toHaveAccessibleDescription(UNREACHABLE_KEPT);
     expect(api.sendMessage).not.toHaveBeenCalled();
     expect(composer()).toHaveValue('Is the canteen open?');
 
@@ -519,7 +570,8 @@ describe('when the language model or the document search cannot be used', () => 
     api.getStatus.mockResolvedValue(connectionStatus());
     window.dispatchEvent(new Event('online'));
     await waitFor(() => expect(screen.getByRole('button', { name: 'Send' })).toBeEnabled());
-    expect(screen.queryByText(UNREACHABLE)).not.toBeInTheDocument();
+    expect(screen.queryByText(UNREACHABLE_KEPT)).not.toBeInTheDocument();
+    expect(screen.queryByText(QUESTION_KEPT, { exact: false })).not.toBeInTheDocument();
     await user.click(screen.getByRole('button', { name: 'Send' }));
     expect(api.sendMessage).toHaveBeenCalledWith(
       { message: 'Is the canteen open?', conversationId: null, workspaceId: 'w1' },
@@ -530,29 +582,63 @@ describe('when the language model or the document search cannot be used', () => 
 
   it('says when no language model is set up', async () => {
     api.getStatus.mockResolvedValue(
-      connectionStatus({ llm: { configured: false, reachable: false, message: 'No LLM base URL is set.' } }),
+      connectionStatus({
+        llm: {
+          configured: false,
+          reachable: false,
+          message: 'No language model is set up: set its URL, model and key in Settings.',
+        },
+      }),
     );
     startApp('/app/w/w1');
     expect(
-      await screen.findByText(
-        'No language model is set up: No LLM base URL is set. Your question is kept; send it once one is set up in Settings.',
-      ),
+      await screen.findByText('No language model is set up: set its URL, model and key in Settings.'),
     ).toBeInTheDocument();
     expect(screen.getByRole('button', { name: 'Send' })).toBeDisabled();
+  });
+
+  it('says that the question is kept only once something is typed', async () => {
+    const user = userEvent.setup();
+    api.getStatus.mockResolvedValue(llmDown());
+    startApp('/app/w/w1');
+    const send = await screen.findByRole('button', { name: 'Send' });
+    await waitFor(() => expect(send).toHaveAccessibleDescription(UNREACHABLE));
+    expect(screen.queryByText(QUESTION_KEPT, { exact: false })).not.toBeInTheDocument();
+
+    // Blanks are not a question.
+    await user.type(composer(), '   ');
+    expect(send).toHaveAccessibleDescription(UNREACHABLE);
+    expect(screen.queryByText(QUESTION_KEPT, { exact: false })).not.toBeInTheDocument();
+
+    await user.type(composer(), 'Lunch?');
+    expect(screen.getByText(UNREACHABLE_KEPT)).toBeInTheDocument();
+    expect(send).toHaveAccessibleDescription(UNREACHABLE_KEPT);
+
+    await user.clear(composer());
+    expect(screen.getByText(UNREACHABLE)).toBeInTheDocument();
+    expect(screen.queryByText(QUESTION_KEPT, { exact: false })).not.toBeInTheDocument();
   });
 
   it('an unreachable document search only warns: Send stays enabled', async () => {
     const user = userEvent.setup();
     api.getStatus.mockResolvedValue(
-      connectionStatus({ retrieval: { configured: true, reachable: false, message: 'Timed out.' } }),
+      connectionStatus({
+        retrieval: {
+          configured: true,
+          reachable: false,
+          message: 'The document search at http://127.0.0.1:9 cannot be reached (no answer within 3 s).',
+        },
+      }),
     );
     startApp('/app/w/w1');
-    expect(
-      await screen.findByText(
-        'The document search cannot be reached: Timed out. Answers may fail or come without documents until it is back.',
-      ),
-    ).toBeInTheDocument();
-    await user.type(composer(), 'Anything?{Enter}');
+    const warning =
+      'The document search at http://127.0.0.1:9 cannot be reached (no answer within 3 s). Answers may fail or come without documents until it is back.';
+    expect(await screen.findByText(warning)).toBeInTheDocument();
+    // Send is not blocked, so nothing is said about keeping the question.
+    await user.type(composer(), 'Anything?');
+    expect(screen.getByText(warning)).toBeInTheDocument();
+    expect(screen.queryByText(QUESTION_KEPT, { exact: false })).not.toBeInTheDocument();
+    await user.type(composer(), '{Enter}');
     expect(api.sendMessage).toHaveBeenCalledOnce();
   });
 
@@ -560,14 +646,11 @@ describe('when the language model or the document search cannot be used', () => 
     const user = userEvent.setup();
     const onLine = vi.spyOn(window.navigator, 'onLine', 'get').mockReturnValue(false);
     startApp('/app/w/w1');
-    expect(
-      await screen.findByText(
-        'The language model cannot be reached: You are offline. Your question is kept; send it when it is back.',
-      ),
-    ).toBeInTheDocument();
+    expect(await screen.findByText(OFFLINE_MESSAGE)).toBeInTheDocument();
     expect(api.getStatus).not.toHaveBeenCalled();
     await user.type(composer(), 'Offline question');
     expect(screen.getByRole('button', { name: 'Send' })).toBeDisabled();
+    expect(screen.getByText(`${OFFLINE_MESSAGE} ${QUESTION_KEPT}`)).toBeInTheDocument();
 
     onLine.mockReturnValue(true);
     window.dispatchEvent(new Event('online'));

@@ -157,6 +157,8 @@ describe('editable settings (desktop app)', () => {
       "The language model's base URL must be a web address starting with http:// or https://.",
     );
     expect(baseUrl).toHaveAttribute('aria-invalid', 'true');
+    // The field is described by its hint, then by what is wrong with it.
+    expect(baseUrl).toHaveAccessibleDescription(/^The address of an OpenAI-compatible API.*must be a web address/);
     expect(baseUrl).toHaveFocus();
     expect(api.updateSettings).not.toHaveBeenCalled();
 

@@ -236,6 +236,7 @@ describe('workspace settings', () => {
     await user.click(screen.getByRole('button', { name: 'Save settings' }));
     expect(screen.getByRole('alert')).toHaveTextContent('from 1 to 50');
     expect(topK).toHaveAttribute('aria-invalid', 'true');
+    expect(topK).toHaveAccessibleDescription(/^How many passages are retrieved for each question \(1–50\)\..*from 1 to 50/);
     expect(topK).toHaveFocus();
     expect(api.updateWorkspace).not.toHaveBeenCalled();
 

@@ -297,7 +297,7 @@ impl AuthService {
         let app_link = self
             .email_links
             .desktop_links
-            .then(|| format!("docent://login/verify?token={}", token.expose_secret()));
+            .then(|| crate::links::app_link("login/verify", token.expose_secret()));
         let rendered = templates::sign_in(&web_link, app_link.as_deref(), &code, ttl);
         let token_hash = token.hash();
         let code_hash = code.hash_for(&token_hash);

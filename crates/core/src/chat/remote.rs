@@ -195,6 +195,9 @@ async fn reach(what: &str, url: &str) -> RemoteStatus {
             reachable: true,
             message: None,
         },
+        Ok(Err(err)) if err.kind() == std::io::ErrorKind::ConnectionRefused => {
+            unreachable("nothing answers there".to_owned())
+        }
         Ok(Err(err)) => unreachable(err.to_string()),
         Err(_) => unreachable(format!("no answer within {} s", REACH_TIMEOUT.as_secs())),
     }
