@@ -1340,16 +1340,30 @@ async fn a_password_reset_deletes_temporary_conversations() {
         &json!({"email": "forgetful@example.com"}),
     )
     .await;
-    app.docent.deliver_outbox().await.unwrap();
-    let eml = std::fs::read_dir(app.data_dir.path().join("mail"))
-        .unwrap()
-        .next()
-        .unwrap()
-        .unwrap()
-        .path();
-    let raw = std::fs::read(eml).unwrap();
-    let parsed = mailparse::parse_mail(&raw).unwrap();
-    let text = parsed.subparts[0].get_body().unwrap();
+    // The server's own mail worker may hold the message (leased) while it writes it, so
+    // delivering here can find nothing to do: wait until the whole file is there.
+    let mail_dir = app.data_dir.path().join("mail");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let text = loop {
+        app.docent.deliver_outbox().await.unwrap();
+        let written = std::fs::read_dir(&mail_dir)
+            .ok()
+            .and_then(|mut entries| entries.next())
+            .and_then(|entry| std::fs::read(entry.unwrap().path()).ok())
+            .and_then(|raw| {
+                let parsed = mailparse::parse_mail(&raw).ok()?;
+                parsed.subparts.first()?.get_body().ok()
+            })
+            .filter(|text| text.contains("token="));
+        if let Some(text) = written {
+            break text;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the reset email was never written"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
     let reset_token = text
         .split("token=")
         .nth(1)
