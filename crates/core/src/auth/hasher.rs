@@ -58,6 +58,22 @@ pub fn hash_blocking(password: &str) -> Result<String> {
         .map_err(|err| Error::internal(anyhow::anyhow!("hashing a password: {err}")))
 }
 
+/// A PHC string with today's parameters, a random salt and a random output: verifying any
+/// password against it costs one full argon2id hash, like a wrong password, and never
+/// matches. Made without hashing, so that start-up does not wait for one: hashing it delayed
+/// the desktop app's window by about 200 ms, on a low-priority thread among WebKit's).
+fn dummy_hash() -> Result<String> {
+    let mut output = [0u8; 32];
+    getrandom::fill(&mut output).map_err(|err| Error::internal(anyhow::anyhow!("{err}")))?;
+    let output = argon2::password_hash::Output::new(&output)
+        .map_err(|err| Error::internal(anyhow::anyhow!("{err}")))?;
+    let salt = SaltString::generate(&mut OsRng);
+    Ok(format!(
+        "$argon2id$v=19$m={MEMORY_KIB},t={PASSES},p={LANES}${}${output}",
+        salt.as_str()
+    ))
+}
+
 fn verify_blocking(phc: &str, password: &str) -> Result<Verification> {
     let parsed = PasswordHash::new(phc).map_err(|err| {
         Error::internal(anyhow::anyhow!(
@@ -89,7 +105,7 @@ fn is_outdated(hash: &PasswordHash<'_>) -> bool {
 }
 
 impl Hasher {
-    /// Starts one worker per available core and computes the dummy hash.
+    /// Starts one worker per available core.
     pub(crate) async fn start() -> Result<Self> {
         let workers = std::thread::available_parallelism().map_or(1, usize::from);
         let (jobs, queue) = mpsc::channel::<Job>();
@@ -110,19 +126,11 @@ impl Hasher {
                 })
                 .map_err(Error::internal)?;
         }
-        let mut hasher = Self {
+        Ok(Self {
             jobs,
-            dummy_hash: String::new(),
+            dummy_hash: dummy_hash()?,
             verifications: AtomicU64::new(0),
-        };
-        let mut random = [0u8; 32];
-        getrandom::fill(&mut random).map_err(|err| Error::internal(anyhow::anyhow!("{err}")))?;
-        let dummy_password = random
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>();
-        hasher.dummy_hash = hasher.hash(&dummy_password).await?;
-        Ok(hasher)
+        })
     }
 
     async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
@@ -191,6 +199,20 @@ fn lower_this_threads_priority() {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_dummy_hash_has_todays_parameters_and_matches_nothing() {
+        let dummy = dummy_hash().unwrap();
+        let parsed = PasswordHash::new(&dummy).unwrap();
+        assert!(!is_outdated(&parsed), "{dummy}");
+        assert_ne!(
+            dummy,
+            dummy_hash().unwrap(),
+            "a new salt and output each time"
+        );
+        let outcome = verify_blocking(&dummy, "any password at all").unwrap();
+        assert!(!outcome.matches);
+    }
 
     #[tokio::test]
     async fn hashes_are_argon2id_with_owasp_parameters_and_verify() {
