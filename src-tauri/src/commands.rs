@@ -12,9 +12,10 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::sync::Arc;
+use tauri::async_runtime::JoinHandle;
 use tauri::ipc::Channel;
 use tauri::State;
-use tokio::sync::{mpsc, Mutex};
+use tokio::sync::{mpsc, Mutex, MutexGuard};
 use uuid::Uuid;
 
 use crate::keyring_store::{KeyringSecret, KeyringUnavailable};
@@ -25,6 +26,9 @@ use crate::keyring_store::{KeyringSecret, KeyringUnavailable};
 pub struct Shell {
     docent: Docent,
     session: Mutex<Option<SecretToken>>,
+    /// The keyring's read at start, still under way: it runs beside the window's start, so a
+    /// slow or locked keyring never holds the window up. The first use of the session waits.
+    restoring: Mutex<Option<JoinHandle<Option<SecretToken>>>>,
     keyring: Option<Keyring>,
 }
 
@@ -83,29 +87,46 @@ async fn store(entry: &Arc<KeyringSecret>, secret: Option<SecretString>) {
 }
 
 impl Shell {
-    /// A shell over an open core, with the session and the LLM key the keyring held, if any.
-    pub async fn start(docent: Docent) -> Self {
+    /// A shell over an open core. The session and the LLM key the keyring held, if any, are
+    /// read in the background; the first command that needs the session waits for them.
+    pub fn start(docent: Docent) -> Self {
         let keyring = Keyring::open();
-        let mut session = None;
-        if let Some(keyring) = &keyring {
-            session = load(&keyring.session)
-                .await
-                .and_then(|token| SecretToken::parse(token.expose_secret()).ok());
-            if let Some(key) = load(&keyring.llm_api_key).await {
-                let update = RemoteSettingsUpdate {
-                    llm_api_key: Some(key),
-                    ..Default::default()
-                };
-                if let Err(err) = docent.update_remote_settings(&update, false) {
-                    tracing::warn!(code = err.code(), "the saved LLM key was not usable");
+        let restoring = keyring.as_ref().map(|keyring| {
+            let (session, llm_api_key) = (keyring.session.clone(), keyring.llm_api_key.clone());
+            let docent = docent.clone();
+            tauri::async_runtime::spawn(async move {
+                if let Some(key) = load(&llm_api_key).await {
+                    let update = RemoteSettingsUpdate {
+                        llm_api_key: Some(key),
+                        ..Default::default()
+                    };
+                    if let Err(err) = docent.update_remote_settings(&update, false) {
+                        tracing::warn!(code = err.code(), "the saved LLM key was not usable");
+                    }
                 }
-            }
-        }
+                load(&session)
+                    .await
+                    .and_then(|token| SecretToken::parse(token.expose_secret()).ok())
+            })
+        });
         Self {
             docent,
-            session: Mutex::new(session),
+            session: Mutex::new(None),
+            restoring: Mutex::new(restoring),
             keyring,
         }
+    }
+
+    /// The held session, once the keyring's read at start has finished.
+    async fn session(&self) -> MutexGuard<'_, Option<SecretToken>> {
+        let mut session = self.session.lock().await;
+        if let Some(task) = self.restoring.lock().await.take() {
+            *session = task.await.unwrap_or_else(|err| {
+                tracing::warn!(%err, "could not read the session from the OS keyring");
+                None
+            });
+        }
+        session
     }
 
     /// Where the session is kept between runs.
@@ -126,13 +147,13 @@ impl Shell {
             let token = SecretString::from(session.token.expose_secret());
             store(&keyring.session, Some(token)).await;
         }
-        *self.session.lock().await = Some(session.token);
+        *self.session().await = Some(session.token);
         signed_in
     }
 
     /// Forgets the session, here and in the keyring.
     async fn forget(&self) {
-        *self.session.lock().await = None;
+        *self.session().await = None;
         if let Some(keyring) = &self.keyring {
             store(&keyring.session, None).await;
         }
@@ -145,7 +166,7 @@ impl Shell {
 
     /// The user of the held session; a session that ended is forgotten.
     async fn current_user(&self) -> Result<CurrentUser, Error> {
-        let session = self.session.lock().await;
+        let session = self.session().await;
         let token = session.as_ref().ok_or(Error::Unauthenticated)?;
         let user = self.docent.auth().authenticate(token).await;
         drop(session);

@@ -62,11 +62,12 @@ pub fn run() {
                     app.state::<commands::AppLinks>().open(url.as_str());
                 }
             }
+            tracing::debug!("opening the data dir");
             let shell = tauri::async_runtime::block_on(async {
                 let docent = Docent::open(settings).await?;
                 docent.spawn_cleanup();
                 docent.spawn_mail_worker();
-                Ok::<_, docent_core::Error>(commands::Shell::start(docent).await)
+                Ok::<_, docent_core::Error>(commands::Shell::start(docent))
             })
             .map_err(|err| {
                 tracing::error!(error = ?err, "cannot open the data dir");

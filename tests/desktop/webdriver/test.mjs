@@ -1,5 +1,6 @@
 // The desktop app through WebDriver: register, sign in with the password, open the Personal
-// workspace, ask a question, see the answer stream in with its citation chips [1] [2].
+// workspace, ask a question, see the answer stream in with its citation chips [1] [2]; then
+// restart it: the keyring signs the user back in (auto-login) until they log out.
 //
 // Run it through run.sh, which starts the fakes, tauri-driver and a virtual display, and
 // passes: WD_PORT (tauri-driver), WD_APPLICATION (the app to start), WD_ARTIFACTS,
@@ -106,8 +107,8 @@ async function requestsOf(url) {
 }
 
 /** The signed-in workspaces view. */
-async function expectWorkspacesView(browser) {
-  await hasText(browser, 'h1#home-title', 'Workspaces', 'the workspaces view');
+async function expectWorkspacesView(browser, timeout = 15_000) {
+  await hasText(browser, 'h1#home-title', 'Workspaces', 'the workspaces view', timeout);
   await shown(browser, '//header//button[normalize-space()="Log out"]', 'the Log out button');
 }
 
@@ -289,6 +290,40 @@ const steps = [
       }
     },
   ],
+  [
+    'restart: the session comes back from the keyring, with the conversation',
+    async () => {
+      await restartApp();
+      if (!env.keyring) {
+        // Without a keyring the session lasted for that run only.
+        await hasText(browser, 'h1#login-title', 'Sign in', 'the login view after a restart without a keyring', 30_000);
+        return;
+      }
+      await expectWorkspacesView(browser, 30_000);
+      await hasText(browser, 'main', `Signed in as ${EMAIL}`, 'the workspaces view after a restart');
+      await (await browser.$('ul[aria-label="Your workspaces"] li:first-child a.primary-link')).click();
+      // The title is cut to the sidebar's width on screen, so its whole text is read from the page.
+      await until(
+        async () =>
+          (await browser.execute(() =>
+            [...document.querySelectorAll('aside[aria-label="Conversations"] .conversation-title')].map((title) => title.textContent),
+          )).includes(QUESTION),
+        'the conversation is listed after a restart',
+      );
+      await snap(browser, 'restart-signed-in');
+    },
+  ],
+  [
+    'log out, restart: the login view (the keyring entry is gone)',
+    async () => {
+      if (!env.keyring) return;
+      await (await browser.$('//header//button[normalize-space()="Log out"]')).click();
+      await hasText(browser, 'h1#login-title', 'Sign in', 'the login view after logging out');
+      await restartApp();
+      await hasText(browser, 'h1#login-title', 'Sign in', 'the login view after a restart', 30_000);
+      await snap(browser, 'restart-signed-out');
+    },
+  ],
 ];
 
 // --- The run -------------------------------------------------------------------------------------
@@ -306,9 +341,10 @@ function record(name, outcome, ms, error) {
   if (error) console.log(`      ${String(error.stack ?? error).split('\n').join('\n      ')}`);
 }
 
-try {
+/** Starts the app through tauri-driver (a new WebDriver session) and returns its handle. */
+async function startApp() {
   const t0 = Date.now();
-  browser = await remote({
+  const started = await remote({
     hostname: '127.0.0.1',
     port: env.port,
     logLevel: 'warn',
@@ -322,6 +358,23 @@ try {
     },
   });
   console.log(`  (the app started in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+  return started;
+}
+
+/** Ends the session (WebKitWebDriver closes the window, and the app exits); null when gone. */
+async function stopApp() {
+  await browser?.deleteSession().catch((error) => console.log(`  (could not end the session: ${error.message})`));
+  browser = null;
+}
+
+/** Quits the app and starts it again, with the same data dir and keyring. */
+async function restartApp() {
+  await stopApp();
+  browser = await startApp();
+}
+
+try {
+  browser = await startApp();
 } catch (error) {
   failure = error;
   record('start the app through tauri-driver', 'failed', undefined, error);
@@ -349,10 +402,7 @@ for (const [name, run] of steps) {
   }
 }
 
-if (browser) {
-  // Ends the session: WebKitWebDriver closes the app's window, and the app exits.
-  await browser.deleteSession().catch((error) => console.log(`  (could not end the session: ${error.message})`));
-}
+await stopApp();
 
 results.seconds = (Date.now() - started) / 1000;
 if (env.results) writeFileSync(env.results, JSON.stringify(results, null, 2));
