@@ -21,10 +21,8 @@ set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/../.." && pwd)
+. "$ROOT/tests/lib.sh"
 started_at=$(date +%s)
-
-say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
-die() { printf '\033[31merror: %s\033[0m\n' "$*" >&2; exit 1; }
 
 SERVER_BIN=${1:-$ROOT/target/debug/docent-server}
 [ $# -gt 0 ] && shift
@@ -91,27 +89,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-free_port() {
-  node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
-}
-
-# wait_for WHAT PID CHECK...: runs CHECK until it succeeds (20 s at most), while PID lives.
-wait_for() {
-  local what=$1 pid=$2 log=$3
-  shift 3
-  for _ in $(seq 200); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    if ! kill -0 "$pid" 2>/dev/null; then
-      echo "--- $log" >&2; tail -n 30 "$log" >&2 || true
-      die "$what exited while starting"
-    fi
-    sleep 0.1
-  done
-  echo "--- $log" >&2; tail -n 30 "$log" >&2 || true
-  die "$what did not start within 20 s"
-}
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 say "Starting the SMTP server, the fake LLM and retrieval API, and docent-server"
 

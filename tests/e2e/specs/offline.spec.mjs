@@ -129,8 +129,12 @@ test('when the language model cannot be reached, everything stored still opens a
     // there" for a refused connection, or the OS's own words.)
     const send = offline.getByRole('button', { name: 'Send' });
     const because = `The language model at ${llmURL} cannot be reached (`;
-    const reason = offline.getByRole('status').filter({ hasText: because });
+    const reason = offline.getByRole('status').getByText(because);
     await expect(reason).toBeVisible();
+    // The document search is down too: a warning of its own says so, beside the reason.
+    await expect(
+      offline.getByRole('status').getByText(`The document search at ${retrievalURL} cannot be reached (`),
+    ).toContainText('Answers may fail or come without documents until it is back.');
     await expect(reason).toHaveText(new RegExp(`^\\s*${literally(because)}.+\\)\\.\\s*$`));
     await expect(reason).not.toContainText(QUESTION_KEPT);
     await expect(send).toBeDisabled();

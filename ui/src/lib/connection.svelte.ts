@@ -41,11 +41,15 @@ export function sendBlockedReason(status: ConnectionStatus | null): string | nul
   return null;
 }
 
-/** A warning when the document search is set up but cannot be reached; questions can still be sent. */
+/**
+ * A warning when the document search is set up but cannot be reached; questions can still be
+ * sent. Shown beside the reason Send is disabled, unless that reason already says it (offline).
+ */
 export function retrievalWarning(status: ConnectionStatus | null): string | null {
   if (!status) return null;
-  const { retrieval } = status;
+  const { llm, retrieval } = status;
   if (!retrieval.configured || retrieval.reachable) return null;
+  if (!llm.reachable && retrieval.message !== null && retrieval.message === llm.message) return null;
   return `${reason(retrieval, 'The document search cannot be reached.')} Answers may fail or come without documents until it is back.`;
 }
 

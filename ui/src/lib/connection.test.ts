@@ -77,6 +77,18 @@ describe('what the status means for sending', () => {
     ).toBeNull();
   });
 
+  it('warns about the document search beside a blocked model, unless the reason is the same', () => {
+    const llmDown = { configured: true, reachable: false, message: 'The language model at http://127.0.0.1:9/v1 cannot be reached.' };
+    const bothDown = connectionStatus({
+      llm: llmDown,
+      retrieval: { configured: true, reachable: false, message: 'The document search at http://127.0.0.1:8 cannot be reached.' },
+    });
+    expect(sendBlockedReason(bothDown)).toBe(llmDown.message);
+    expect(retrievalWarning(bothDown)).toBe(
+      'The document search at http://127.0.0.1:8 cannot be reached. Answers may fail or come without documents until it is back.',
+    );
+  });
+
   it('offline, both remotes are unreachable, but what is not set up stays so', () => {
     expect(offlineStatus(null)).toEqual({
       llm: { configured: true, reachable: false, message: OFFLINE_MESSAGE },
@@ -93,9 +105,8 @@ describe('what the status means for sending', () => {
       sessionStorage: 'memory',
     });
     expect(sendBlockedReason(offlineStatus(null))).toBe(OFFLINE_MESSAGE);
-    expect(retrievalWarning(offlineStatus(null))).toBe(
-      `${OFFLINE_MESSAGE} Answers may fail or come without documents until it is back.`,
-    );
+    // Said once, as the reason Send is disabled.
+    expect(retrievalWarning(offlineStatus(null))).toBeNull();
   });
 });
 

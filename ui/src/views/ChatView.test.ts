@@ -642,6 +642,25 @@ describe('when the language model or the document search cannot be used', () => 
     expect(api.sendMessage).toHaveBeenCalledOnce();
   });
 
+  it('with both down, says why Send is disabled and warns about the document search', async () => {
+    api.getStatus.mockResolvedValue(
+      connectionStatus({
+        llm: { configured: true, reachable: false, message: UNREACHABLE },
+        retrieval: { configured: true, reachable: false, message: 'The document search at http://127.0.0.1:8 cannot be reached.' },
+      }),
+    );
+    startApp('/app/w/w1');
+    expect(await screen.findByText(UNREACHABLE)).toBeInTheDocument();
+    expect(
+      screen.getByText(
+        'The document search at http://127.0.0.1:8 cannot be reached. Answers may fail or come without documents until it is back.',
+      ),
+    ).toBeInTheDocument();
+    const send = screen.getByRole('button', { name: 'Send' });
+    expect(send).toBeDisabled();
+    expect(send).toHaveAccessibleDescription(UNREACHABLE);
+  });
+
   it('offline, it does not ask: both are unreachable until the device is back online', async () => {
     const user = userEvent.setup();
     const onLine = vi.spyOn(window.navigator, 'onLine', 'get').mockReturnValue(false);

@@ -1,11 +1,11 @@
-import { render, screen, within } from '@testing-library/svelte';
+import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
 import App from '../App.svelte';
 import { ApiError, type AppSettings } from '../lib/api';
 import { AuthController } from '../lib/auth.svelte';
 import { Router } from '../lib/router.svelte';
-import { ada, appSettings, deferred, fakeApi, unauthorized } from '../test/fakes';
+import { ada, appSettings, connectionStatus, deferred, fakeApi, unauthorized } from '../test/fakes';
 
 let api: ReturnType<typeof fakeApi>;
 
@@ -258,5 +258,64 @@ describe('failures', () => {
     expect(await screen.findByLabelText('LLM model')).toHaveValue('llama3.1-new');
     expect(screen.getByLabelText('LLM API key')).toHaveValue('');
     expect(window.location.pathname).toBe('/app/settings');
+  });
+});
+
+describe('the connection', () => {
+  function connectionBox() {
+    return screen.getByRole('region', { name: 'Connection' });
+  }
+
+  it('says whether the model and the document search answer, and checks again after a save', async () => {
+    const user = userEvent.setup();
+    api.getStatus.mockResolvedValue(
+      connectionStatus({
+        llm: { configured: true, reachable: false, message: 'The language model at http://127.0.0.1:9/v1 cannot be reached.' },
+        retrieval: { configured: false, reachable: false, message: 'No document search is set up.' },
+      }),
+    );
+    start();
+    await screen.findByLabelText('LLM base URL');
+    const box = connectionBox();
+    await within(box).findByText('The language model at http://127.0.0.1:9/v1 cannot be reached.');
+    expect(within(box).getByText('No document search is set up.')).toBeInTheDocument();
+
+    api.getStatus.mockResolvedValue(connectionStatus());
+    const checks = api.getStatus.mock.calls.length;
+    await user.clear(screen.getByLabelText('LLM base URL'));
+    await user.type(screen.getByLabelText('LLM base URL'), 'http://127.0.0.1:11434/v1{Enter}');
+    expect(await screen.findByText('Settings saved.')).toBeInTheDocument();
+    expect(api.getStatus.mock.calls.length).toBeGreaterThan(checks);
+    expect(await within(box).findAllByText('Reachable.')).toHaveLength(2);
+  });
+
+  it('"Check again" asks again, with progress', async () => {
+    const user = userEvent.setup();
+    start();
+    await screen.findByLabelText('LLM base URL');
+    await within(connectionBox()).findAllByText('Reachable.');
+    const pending = deferred<ReturnType<typeof connectionStatus>>();
+    api.getStatus.mockReturnValueOnce(pending.promise);
+    await user.click(within(connectionBox()).getByRole('button', { name: 'Check again' }));
+    expect(within(connectionBox()).getByRole('button', { name: 'Checking…' })).toBeDisabled();
+    pending.resolve(connectionStatus({ retrieval: { configured: true, reachable: false, message: null } }));
+    expect(await within(connectionBox()).findByText('Cannot be reached.')).toBeInTheDocument();
+    expect(within(connectionBox()).getByRole('button', { name: 'Check again' })).toBeEnabled();
+  });
+
+  it('without an OS keyring, says the key lasts until Docent closes', async () => {
+    const user = userEvent.setup();
+    api.getStatus.mockResolvedValue(connectionStatus({ sessionStorage: 'memory' }));
+    api.getSettings.mockResolvedValueOnce(appSettings({ llmApiKeySet: true }));
+    start();
+    const key = await screen.findByLabelText('LLM API key');
+    await waitFor(() =>
+      expect(key).toHaveAccessibleDescription(
+        'The saved key is never shown. Leave this empty to keep it. No OS keyring is available: a key set here lasts until Docent closes.',
+      ),
+    );
+    expect(key).toHaveAttribute('placeholder', 'A key is set until Docent closes — type to replace it');
+    await user.click(screen.getByRole('button', { name: 'Remove key' }));
+    expect(screen.getByRole('group', { name: 'Remove the API key?' })).toBeInTheDocument();
   });
 });
