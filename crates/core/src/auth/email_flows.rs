@@ -169,10 +169,12 @@ fn issue_token_email(
 }
 
 impl AuthService {
-    /// Sends a password-reset link if `email` has an account. Answers the same either way.
+    /// Sends a password-reset link if `email` has an account. Answers the same either way; an
+    /// email whose domain is not allowed here is `domain_not_allowed`, account or not.
     pub async fn request_password_reset(&self, request: EmailRequest) -> Result<Accepted> {
         self.mailer.require()?;
         let email = Email::parse(&request.email)?;
+        self.email_domains.check(&email)?;
         let now = self.clock.now();
         let token = SecretToken::generate()?;
         let ttl = self.email_links.reset_ttl;
@@ -243,6 +245,8 @@ impl AuthService {
             .await?;
         let (token_id, user_id, address) = found.ok_or(Error::InvalidToken)?;
         let email = Email::parse(&address)?;
+        // The rules may have changed since the email was sent.
+        self.email_domains.check(&email)?;
         let password = NewPassword::parse(&reset.password, self.passwords, &email)?;
         let hash = self.hasher.hash(password.expose_secret()).await?;
         let notice = templates::password_changed(&format!(

@@ -215,9 +215,12 @@ impl AuthService {
 
     /// Signs in with a password. Unknown emails and wrong passwords get the same
     /// [`Error::InvalidCredentials`] after the same work; after [`MAX_FAILED_LOGINS`] failures
-    /// within [`FAILURE_WINDOW`], attempts for that email get [`Error::TooManyAttempts`].
+    /// within [`FAILURE_WINDOW`], attempts for that email get [`Error::TooManyAttempts`]. An
+    /// email whose domain is not allowed (any more) is `domain_not_allowed`, whether or not it
+    /// has an account: the answer depends on the address alone.
     pub async fn login(&self, credentials: Credentials) -> Result<NewSession> {
         let email = Email::parse(&credentials.email)?;
+        self.email_domains.check(&email)?;
         let attempt = PasswordAttempt::parse(&credentials.password)?;
         let now = self.clock.now();
         let (wait, user) = {
@@ -298,8 +301,19 @@ impl AuthService {
     }
 
     /// The user behind a session token. An unknown token is [`Error::Unauthenticated`]; one
-    /// past its lifetime or idle timeout is [`Error::SessionExpired`] (and is deleted).
+    /// past its lifetime or idle timeout is [`Error::SessionExpired`] (and is deleted). So is,
+    /// as `Unauthenticated`, the session of an account whose email domain is no longer allowed:
+    /// signing in again then says why. (The session stays stored, should the rules change back.)
     pub async fn authenticate(&self, token: &SecretToken) -> Result<CurrentUser> {
+        let user = self.session_user(token).await?;
+        if !self.email_domains.allows(&user.domain) {
+            tracing::info!(user_id = %user.user_id, "session refused: the email domain is no longer allowed");
+            return Err(Error::Unauthenticated);
+        }
+        Ok(user)
+    }
+
+    async fn session_user(&self, token: &SecretToken) -> Result<CurrentUser> {
         let token_hash = token.hash();
         let now = to_millis(self.clock.now());
         let idle = duration_millis(self.sessions.idle_timeout);

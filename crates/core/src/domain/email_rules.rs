@@ -86,12 +86,15 @@ pub struct DomainRules {
 }
 
 impl DomainRules {
+    /// Whether accounts of `domain` may be used here.
+    pub fn allows(&self, domain: &str) -> bool {
+        !self.blocked.covers(domain) && (self.allowed.is_empty() || self.allowed.covers(domain))
+    }
+
     /// Refuses an email whose domain is not allowed here.
     pub fn check(&self, email: &Email) -> Result<()> {
         let domain = email.domain();
-        let refused = self.blocked.covers(domain)
-            || (!self.allowed.is_empty() && !self.allowed.covers(domain));
-        if refused {
+        if !self.allows(domain) {
             return Err(Error::Forbidden {
                 code: "domain_not_allowed",
                 message: format!(

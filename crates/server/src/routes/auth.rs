@@ -35,6 +35,7 @@ pub struct LoginResponse {
     responses(
         (status = 201, body = RegisteredUser),
         (status = 409, description = "email_taken", body = ErrorResponse),
+        (status = 403, description = "domain_not_allowed", body = ErrorResponse),
         (status = 422, description = "invalid_email, password_too_short, password_too_common, password_contains_email, password_too_guessable, password_too_long", body = ErrorResponse),
     ))]
 pub async fn register(
@@ -50,6 +51,7 @@ pub async fn register(
     responses(
         (status = 200, body = LoginResponse, description = "Also sets the session_id cookie."),
         (status = 401, description = "invalid_credentials", body = ErrorResponse),
+        (status = 403, description = "domain_not_allowed", body = ErrorResponse),
         (status = 429, description = "too_many_attempts, with Retry-After", body = ErrorResponse),
     ))]
 pub async fn login(
@@ -90,6 +92,7 @@ fn signed_in(
 #[utoipa::path(post, path = "/auth/reset-request", tag = "auth", request_body = EmailRequest,
     responses(
         (status = 202, body = Accepted),
+        (status = 403, description = "domain_not_allowed", body = ErrorResponse),
         (status = 422, description = "invalid_email", body = ErrorResponse),
         (status = 503, description = "email_not_configured", body = ErrorResponse),
     ))]
@@ -106,6 +109,7 @@ pub async fn reset_request(
     responses(
         (status = 200, body = Accepted),
         (status = 400, description = "invalid_token", body = ErrorResponse),
+        (status = 403, description = "domain_not_allowed", body = ErrorResponse),
         (status = 422, description = "password rules", body = ErrorResponse),
     ))]
 pub async fn reset_password(

@@ -552,3 +552,53 @@ async fn an_email_that_cannot_be_sent_for_a_day_is_given_up_and_marked_failed() 
         "retried about every half hour for a day: {retries}"
     );
 }
+
+#[tokio::test]
+async fn blocking_a_domain_ends_its_accounts_sign_ins_password_and_reset_too() {
+    let mail = MailServer::start();
+    let app = app_with_mail(&mail).await;
+    let token = app.signed_up("kim@partner.example").await;
+    let reset_request = json!({"email": "kim@partner.example"});
+    let response = app.post_json("/auth/reset-request", &reset_request).await;
+    assert_eq!(response.status(), 202);
+    let reset = mail.wait_for("kim@partner.example", 1).await;
+    let reset_token = reset.token(&format!("{}/reset-password?token=", app.address));
+
+    // The operator blocks the domain and restarts the server on the same data.
+    let data_dir = app.stop().await;
+    let app = spawn_app_in(data_dir, |s| {
+        use_mail(s, &mail);
+        s.email_domains.blocked = "partner.example".parse().unwrap();
+    })
+    .await;
+    assert_error(app.validate(&token).await, 401, "unauthenticated").await;
+    // The right password, a wrong one, an address with no account: the same refusal, which
+    // says why.
+    for (email, password) in [
+        ("kim@partner.example", PASSWORD),
+        ("kim@partner.example", "not the password at all"),
+        ("nobody@partner.example", PASSWORD),
+    ] {
+        let response = app.login(email, password).await;
+        let message = assert_error(response, 403, "domain_not_allowed").await;
+        assert!(message.contains("partner.example"), "{message}");
+    }
+    let response = app.post_json("/auth/reset-request", &reset_request).await;
+    assert_error(response, 403, "domain_not_allowed").await;
+    let response = app
+        .post_json(
+            "/auth/reset-password",
+            &json!({"token": reset_token, "password": "Another-Long-Passphrase-93"}),
+        )
+        .await;
+    assert_error(response, 403, "domain_not_allowed").await;
+
+    // Unblocked again, the account and its session are as they were.
+    let data_dir = app.stop().await;
+    let app = spawn_app_in(data_dir, |s| use_mail(s, &mail)).await;
+    assert_eq!(app.validate(&token).await.status(), 200);
+    assert_eq!(
+        app.login("kim@partner.example", PASSWORD).await.status(),
+        200
+    );
+}
