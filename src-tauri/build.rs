@@ -12,6 +12,8 @@ const COMMANDS: &[&str] = &[
     "auth_reset_password",
     "auth_request_login",
     "auth_verify_login",
+    "auth_request_verification",
+    "auth_verify_email",
     "workspace_list",
     "workspace_create",
     "workspace_get",

@@ -5,8 +5,8 @@ use docent_core::{
     Accepted, AppStatus, ChatAnswer, ChatHistory, Conversation, ConversationPatch, Credentials,
     CurrentUser, Docent, EmailRequest, Error, ErrorBody, Export, ExportFormat, HistoryEntry,
     HistoryQuery, NewConversation, NewSession, NewWorkspace, PasswordReset, RegisteredUser,
-    RemoteSettingsUpdate, SecretToken, SendMessage, SessionStorage, SettingsView, VerifyLogin,
-    Workspace, WorkspacePatch,
+    RemoteSettingsUpdate, Requester, SecretToken, SendMessage, SessionStorage, SettingsView,
+    VerifyEmail, VerifyLogin, Workspace, WorkspacePatch,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
@@ -141,6 +141,8 @@ impl Shell {
     async fn keep(&self, session: NewSession) -> SignedIn {
         let signed_in = SignedIn {
             user_id: session.user_id,
+            email_verified: session.email_verified,
+            notice: session.notice.clone(),
             expires_at: session.expires_at,
         };
         if let Some(keyring) = &self.keyring {
@@ -182,6 +184,10 @@ impl Shell {
 pub struct SignedIn {
     /// Who signed in.
     pub user_id: uuid::Uuid,
+    /// Whether the address is proven.
+    pub email_verified: bool,
+    /// Something the user must be told about this sign-in, if any.
+    pub notice: Option<String>,
     /// When the session ends at the latest.
     #[serde(with = "time::serde::rfc3339")]
     pub expires_at: time::OffsetDateTime,
@@ -200,7 +206,12 @@ pub async fn auth_register(
     shell: State<'_, Shell>,
     credentials: Credentials,
 ) -> Result<RegisteredUser, ErrorBody> {
-    shell.docent.auth().register(credentials).await.map_err(ipc)
+    shell
+        .docent
+        .auth()
+        .register(credentials, &Requester::Local)
+        .await
+        .map_err(ipc)
 }
 
 /// Signs in; the shell keeps the session.
@@ -252,7 +263,7 @@ pub async fn auth_request_reset(
     shell
         .docent
         .auth()
-        .request_password_reset(request)
+        .request_password_reset(request, &Requester::Local)
         .await
         .map_err(ipc)
 }
@@ -280,9 +291,39 @@ pub async fn auth_request_login(
     shell
         .docent
         .auth()
-        .request_login(request)
+        .request_login(request, &Requester::Local)
         .await
         .map_err(ipc)
+}
+
+/// Emails a new confirmation link and code for an address not confirmed yet.
+#[tauri::command]
+pub async fn auth_request_verification(
+    shell: State<'_, Shell>,
+    request: EmailRequest,
+) -> Result<Accepted, ErrorBody> {
+    shell
+        .docent
+        .auth()
+        .request_verification(request, &Requester::Local)
+        .await
+        .map_err(ipc)
+}
+
+/// Confirms the address with its email's link or code and the password; the shell keeps the
+/// session.
+#[tauri::command]
+pub async fn auth_verify_email(
+    shell: State<'_, Shell>,
+    request: VerifyEmail,
+) -> Result<SignedIn, ErrorBody> {
+    let session = shell
+        .docent
+        .auth()
+        .verify_email(request)
+        .await
+        .map_err(ipc)?;
+    Ok(shell.keep(session).await)
 }
 
 /// Signs in with a sign-in link's token or an emailed code; the shell keeps the session.

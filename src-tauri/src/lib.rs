@@ -86,6 +86,8 @@ pub fn run() {
             commands::auth_reset_password,
             commands::auth_request_login,
             commands::auth_verify_login,
+            commands::auth_request_verification,
+            commands::auth_verify_email,
             commands::workspace_list,
             commands::workspace_create,
             commands::workspace_get,

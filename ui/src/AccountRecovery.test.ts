@@ -21,7 +21,7 @@ function start(path = '/') {
   return { auth, router };
 }
 
-const signedIn: LoginResult = { userId: 'u1', expiresAt: '2030-01-01T00:00:00Z' };
+const signedIn: LoginResult = { userId: 'u1', expiresAt: '2030-01-01T00:00:00Z', notice: null };
 const HINT = /at least 15 characters.*passphrase/;
 
 beforeEach(() => {

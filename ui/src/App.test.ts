@@ -2,7 +2,7 @@ import { render, screen, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
 import App from './App.svelte';
-import { ApiError, NETWORK_ERROR_MESSAGE } from './lib/api';
+import { ApiError, NETWORK_ERROR_MESSAGE, type LoginResult, type RegisteredUser } from './lib/api';
 import { AuthController } from './lib/auth.svelte';
 import { Router } from './lib/router.svelte';
 import { ada, deferred, fakeApi, unauthorized } from './test/fakes';
@@ -78,7 +78,7 @@ describe('login page', () => {
     await user.type(await screen.findByLabelText('Email'), 'ada@example.com');
     await user.type(screen.getByLabelText('Password'), 'a long enough passphrase');
 
-    const login = deferred<{ userId: string; expiresAt: string }>();
+    const login = deferred<LoginResult>();
     api.login.mockReturnValueOnce(login.promise);
     api.currentUser.mockResolvedValueOnce(ada);
     await user.click(screen.getByRole('button', { name: 'Sign in' }));
@@ -87,7 +87,7 @@ describe('login page', () => {
     expect(busy).toBeDisabled();
     expect(api.login).toHaveBeenCalledWith({ email: 'ada@example.com', password: 'a long enough passphrase' });
 
-    login.resolve({ userId: 'u1', expiresAt: '2030-01-01T00:00:00Z' });
+    login.resolve({ userId: 'u1', expiresAt: '2030-01-01T00:00:00Z', notice: null });
     expect(await screen.findByRole('link', { name: 'Personal' })).toBeInTheDocument();
     expect(window.location.pathname).toBe('/');
   });
@@ -129,13 +129,19 @@ describe('register page', () => {
     await user.type(await screen.findByLabelText('Email'), 'ada@example.com');
     await user.type(screen.getByLabelText('Password'), 'a long enough passphrase');
 
-    const register = deferred<{ userId: string; email: string }>();
+    const register = deferred<RegisteredUser>();
     api.register.mockReturnValueOnce(register.promise);
     api.currentUser.mockResolvedValueOnce(ada);
     await user.click(screen.getByRole('button', { name: 'Create account' }));
     expect(screen.getByRole('button', { name: 'Creating your account…' })).toBeDisabled();
 
-    register.resolve({ userId: 'u1', email: 'ada@example.com' });
+    register.resolve({
+      userId: 'u1',
+      email: 'ada@example.com',
+      emailVerified: false,
+      verificationSent: false,
+      message: 'Your account was created.',
+    });
     expect(await screen.findByRole('link', { name: 'Personal' })).toBeInTheDocument();
     const credentials = { email: 'ada@example.com', password: 'a long enough passphrase' };
     expect(api.register).toHaveBeenCalledWith(credentials);

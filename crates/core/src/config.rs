@@ -13,7 +13,7 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
-use crate::domain::{DomainList, DomainRules};
+use crate::domain::{mask_user_info, DomainList, DomainRules, ServiceUrl};
 use crate::error::{Error, Result};
 
 /// The identifier under which Docent keeps its data (the same as the desktop app's bundle
@@ -22,6 +22,9 @@ pub const APP_IDENTIFIER: &str = "dev.docent.desktop";
 
 /// The settings file looked for in the data dir.
 pub const SETTINGS_FILE: &str = "docent.toml";
+
+/// The LLM used when none is named: OpenRouter's OpenAI-compatible API.
+pub const DEFAULT_LLM_BASE_URL: &str = "https://openrouter.ai/api/v1";
 
 /// One layer of settings; unset fields fall through to the next layer.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -46,7 +49,12 @@ pub struct SettingsLayer {
     /// browser's `Origin` [default: http://<addr>]
     #[cfg_attr(
         feature = "cli",
-        arg(long, env = "DOCENT_PUBLIC_URL", value_name = "URL")
+        arg(
+            long,
+            env = "DOCENT_PUBLIC_URL",
+            value_name = "URL",
+            hide_env_values = true
+        )
     )]
     pub public_url: Option<String>,
 
@@ -91,7 +99,12 @@ pub struct SettingsLayer {
     /// smtps://user:pass@host:465 (TLS), or smtp://127.0.0.1:2525 (a local relay)
     #[cfg_attr(
         feature = "cli",
-        arg(long, env = "DOCENT_SMTP_URL", value_name = "URL")
+        arg(
+            long,
+            env = "DOCENT_SMTP_URL",
+            value_name = "URL",
+            hide_env_values = true
+        )
     )]
     pub smtp_url: Option<SmtpUrl>,
 
@@ -124,6 +137,14 @@ pub struct SettingsLayer {
     )]
     pub login_token_ttl: Option<HumanDuration>,
 
+    /// Lifetime of the link and code that confirm the address of a new password account
+    /// [default: 24h]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "DOCENT_VERIFY_TOKEN_TTL", value_name = "DURATION")
+    )]
+    pub verify_token_ttl: Option<HumanDuration>,
+
     /// Only these email domains (and their subdomains) may have accounts, comma-separated
     /// [default: any]
     #[cfg_attr(
@@ -143,7 +164,12 @@ pub struct SettingsLayer {
     /// [default: none: answers come from the LLM alone, without citations]
     #[cfg_attr(
         feature = "cli",
-        arg(long, env = "DOCENT_RETRIEVAL_URL", value_name = "URL")
+        arg(
+            long,
+            env = "DOCENT_RETRIEVAL_URL",
+            value_name = "URL",
+            hide_env_values = true
+        )
     )]
     pub retrieval_url: Option<String>,
 
@@ -171,7 +197,12 @@ pub struct SettingsLayer {
     /// [default: https://openrouter.ai/api/v1]
     #[cfg_attr(
         feature = "cli",
-        arg(long, env = "DOCENT_LLM_BASE_URL", value_name = "URL")
+        arg(
+            long,
+            env = "DOCENT_LLM_BASE_URL",
+            value_name = "URL",
+            hide_env_values = true
+        )
     )]
     pub llm_base_url: Option<String>,
 
@@ -255,6 +286,7 @@ impl SettingsLayer {
             mail_transport: self.mail_transport.or(lower.mail_transport),
             reset_token_ttl: self.reset_token_ttl.or(lower.reset_token_ttl),
             login_token_ttl: self.login_token_ttl.or(lower.login_token_ttl),
+            verify_token_ttl: self.verify_token_ttl.or(lower.verify_token_ttl),
             allowed_email_domains: self.allowed_email_domains.or(lower.allowed_email_domains),
             blocked_email_domains: self.blocked_email_domains.or(lower.blocked_email_domains),
             retrieval_url: self.retrieval_url.or(lower.retrieval_url),
@@ -316,6 +348,8 @@ pub struct Settings {
     pub reset_token_ttl: Duration,
     /// Lifetime of a sign-in link and code.
     pub login_token_ttl: Duration,
+    /// Lifetime of an address-confirmation link and code.
+    pub verify_token_ttl: Duration,
     /// Which email domains may have accounts.
     pub email_domains: DomainRules,
     /// Whether sign-in emails also carry a `docent://` link (set by the desktop app).
@@ -328,13 +362,13 @@ pub struct Settings {
 #[derive(Debug, Clone)]
 pub struct ChatSettings {
     /// The retrieval API, if any.
-    pub retrieval_url: Option<String>,
+    pub retrieval_url: Option<ServiceUrl>,
     /// Its bearer token.
     pub retrieval_api_key: Option<SecretSetting>,
     /// Whether a failed retrieval fails the answer.
     pub retrieval_required: bool,
     /// The OpenAI-compatible API base, without a trailing slash.
-    pub llm_base_url: String,
+    pub llm_base_url: ServiceUrl,
     /// The default model.
     pub llm_model: String,
     /// The LLM's API key.
@@ -353,7 +387,8 @@ impl Default for ChatSettings {
             retrieval_url: None,
             retrieval_api_key: None,
             retrieval_required: true,
-            llm_base_url: "https://openrouter.ai/api/v1".to_owned(),
+            llm_base_url: ServiceUrl::parse("the default LLM URL", DEFAULT_LLM_BASE_URL)
+                .expect("the default LLM URL is valid"),
             llm_model: "openai/gpt-4o-mini".to_owned(),
             llm_api_key: None,
             llm_configured: false,
@@ -462,18 +497,35 @@ impl fmt::Debug for SmtpUrl {
     }
 }
 
+/// Kept as given and checked by [`SmtpUrl::check`] when the settings are resolved: a value the
+/// command-line parser refused would be repeated, password and all, in its error.
 impl FromStr for SmtpUrl {
-    type Err = String;
+    type Err = std::convert::Infallible;
 
     fn from_str(raw: &str) -> Result<Self, Self::Err> {
-        let raw = raw.trim();
-        if !(raw.starts_with("smtp://") || raw.starts_with("smtps://")) || raw.len() < 10 {
-            return Err(
-                "an SMTP URL looks like smtp://user:pass@host:587?tls=required, smtps://user:pass@host:465 or smtp://127.0.0.1:2525"
-                    .to_owned(),
-            );
+        Ok(Self(std::sync::Arc::new(SecretString::from(raw.trim()))))
+    }
+}
+
+impl SmtpUrl {
+    /// Refuses what cannot be an SMTP URL, saying so without repeating its user-info.
+    fn check(&self) -> Result<()> {
+        let raw = self.expose_secret();
+        let host = raw
+            .strip_prefix("smtp://")
+            .or_else(|| raw.strip_prefix("smtps://"))
+            .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or_default())
+            .map(|authority| authority.rsplit('@').next().unwrap_or_default());
+        match host {
+            Some(host) if !host.is_empty() && !raw.contains(char::is_whitespace) => Ok(()),
+            _ => Err(Error::Config {
+                code: "invalid_setting",
+                message: format!(
+                    "DOCENT_SMTP_URL {:?} is not an SMTP URL; write it like smtp://user:pass@host:587?tls=required, smtps://user:pass@host:465 or smtp://127.0.0.1:2525.",
+                    mask_user_info(raw)
+                ),
+            }),
         }
-        Ok(Self(std::sync::Arc::new(SecretString::from(raw))))
     }
 }
 
@@ -501,6 +553,7 @@ impl Settings {
             mail: MailSettings::Off,
             reset_token_ttl: Duration::from_secs(3600),
             login_token_ttl: Duration::from_secs(15 * 60),
+            verify_token_ttl: Duration::from_secs(24 * 3600),
             email_domains: DomainRules::default(),
             desktop_links: false,
             chat: ChatSettings::default(),
@@ -540,7 +593,10 @@ impl Settings {
                     .unwrap_or_else(|| "Docent <docent@localhost>".to_owned()),
             },
             (Some(MailTransportKind::Smtp) | None, Some(url)) => MailSettings::Smtp {
-                url,
+                url: {
+                    url.check()?;
+                    url
+                },
                 from: layer.mail_from.ok_or_else(|| Error::Config {
                     code: "invalid_setting",
                     message: "DOCENT_SMTP_URL is set but DOCENT_MAIL_FROM is not; set it to the sender, e.g. \"Docent <docent@example.com>\".".to_owned(),
@@ -575,6 +631,9 @@ impl Settings {
             login_token_ttl: layer
                 .login_token_ttl
                 .map_or(defaults.login_token_ttl, |d| d.0),
+            verify_token_ttl: layer
+                .verify_token_ttl
+                .map_or(defaults.verify_token_ttl, |d| d.0),
             email_domains: DomainRules {
                 allowed: layer.allowed_email_domains.unwrap_or_default(),
                 blocked: layer.blocked_email_domains.unwrap_or_default(),
@@ -584,7 +643,7 @@ impl Settings {
                 llm_configured: layer.llm_api_key.is_some() || layer.llm_base_url.is_some(),
                 retrieval_url: layer
                     .retrieval_url
-                    .map(|url| parse_http_url("DOCENT_RETRIEVAL_URL", &url))
+                    .map(|url| ServiceUrl::parse("DOCENT_RETRIEVAL_URL", &url))
                     .transpose()?,
                 retrieval_api_key: layer.retrieval_api_key,
                 retrieval_required: layer
@@ -592,7 +651,7 @@ impl Settings {
                     .unwrap_or(defaults.chat.retrieval_required),
                 llm_base_url: layer
                     .llm_base_url
-                    .map(|url| parse_http_url("DOCENT_LLM_BASE_URL", &url))
+                    .map(|url| ServiceUrl::parse("DOCENT_LLM_BASE_URL", &url))
                     .transpose()?
                     .unwrap_or(defaults.chat.llm_base_url),
                 llm_model: layer.llm_model.unwrap_or(defaults.chat.llm_model),
@@ -606,6 +665,18 @@ impl Settings {
             },
             data_dir: defaults.data_dir,
         })
+    }
+
+    /// Refuses settings whose rules could not be kept: an allow-list of email domains admits
+    /// only proven addresses, and without email no address can be proven.
+    pub fn check_enforceable(&self) -> Result<()> {
+        if !self.email_domains.allowed.is_empty() && matches!(self.mail, MailSettings::Off) {
+            return Err(Error::Config {
+                code: "allow_list_needs_email",
+                message: "DOCENT_ALLOWED_EMAIL_DOMAINS admits only addresses proven by email, and email is not set up, so the list could not be kept. Set DOCENT_SMTP_URL and DOCENT_MAIL_FROM, or remove the list.".to_owned(),
+            });
+        }
+        Ok(())
     }
 
     /// The base of links in emails: the public URL, else `http://<addr>`.
@@ -631,33 +702,23 @@ pub fn default_data_dir() -> Result<PathBuf> {
         })
 }
 
-pub(crate) fn parse_http_url(setting: &str, raw: &str) -> Result<String> {
-    let url = raw.trim().trim_end_matches('/');
-    if (url.starts_with("http://") || url.starts_with("https://"))
-        && !url.contains(char::is_whitespace)
-    {
-        Ok(url.to_owned())
-    } else {
-        Err(Error::Config {
-            code: "invalid_setting",
-            message: format!("{setting} must be an http:// or https:// URL; it is {raw:?}."),
-        })
-    }
-}
-
 fn parse_public_url(raw: &str) -> Result<String> {
     let url = raw.trim().trim_end_matches('/');
     let rest = url
         .strip_prefix("https://")
         .or_else(|| url.strip_prefix("http://"));
-    match rest {
-        Some(host) if !host.is_empty() && !host.contains(char::is_whitespace) => {
+    let authority = rest.map(|rest| rest.split(['/', '?', '#']).next().unwrap_or_default());
+    match authority {
+        Some(host)
+            if !host.is_empty() && !host.contains('@') && !url.contains(char::is_whitespace) =>
+        {
             Ok(url.to_owned())
         }
         _ => Err(Error::Config {
             code: "invalid_setting",
             message: format!(
-                "DOCENT_PUBLIC_URL must be an http:// or https:// URL such as https://docent.example.com; it is {raw:?}."
+                "DOCENT_PUBLIC_URL must be an http:// or https:// URL without a user name or password, such as https://docent.example.com; it is {:?}.",
+                mask_user_info(raw.trim())
             ),
         }),
     }
@@ -728,10 +789,10 @@ pub(crate) fn save_remote_settings(
         Err(err) if err.kind() == std::io::ErrorKind::NotFound => toml::Table::new(),
         Err(err) => return Err(cannot(&err)),
     };
-    table.insert("llm_base_url".into(), chat.llm_base_url.clone().into());
+    table.insert("llm_base_url".into(), chat.llm_base_url.expose().into());
     table.insert("llm_model".into(), chat.llm_model.clone().into());
     match &chat.retrieval_url {
-        Some(url) => table.insert("retrieval_url".into(), url.clone().into()),
+        Some(url) => table.insert("retrieval_url".into(), url.expose().into()),
         None => table.remove("retrieval_url"),
     };
     if key_changed {

@@ -63,6 +63,9 @@ pub enum Error {
     /// A sign-in code is wrong or expired, or its request is void after too many wrong codes.
     #[error("That code is not valid. Check the newest email from Docent, or request a new one.")]
     InvalidCode,
+    /// A right password for an account whose address is not proven yet, where email is set up.
+    #[error("Confirm your email address first: open the link Docent emailed you, or type its code. If the email is lost, send a new one.")]
+    EmailNotVerified,
     /// Registration with an email that already has an account.
     #[error("An account with this email already exists. Sign in, or reset your password.")]
     EmailTaken,
@@ -139,6 +142,7 @@ impl Error {
             Self::Unauthenticated => "unauthenticated",
             Self::SessionExpired => "session_expired",
             Self::EmailTaken => "email_taken",
+            Self::EmailNotVerified => "email_not_verified",
             Self::InvalidToken => "invalid_token",
             Self::InvalidCode => "invalid_code",
             Self::TooManyAttempts { .. } => "too_many_attempts",
@@ -157,7 +161,7 @@ impl Error {
             Self::EmailTaken => ErrorKind::Conflict,
             Self::InvalidToken | Self::InvalidCode => ErrorKind::BadRequest,
             Self::TooManyAttempts { .. } => ErrorKind::TooManyRequests,
-            Self::Forbidden { .. } => ErrorKind::Forbidden,
+            Self::Forbidden { .. } | Self::EmailNotVerified => ErrorKind::Forbidden,
             Self::NotFound { .. } => ErrorKind::NotFound,
             Self::Config { .. } => ErrorKind::Unavailable,
             Self::Upstream { kind, .. } => *kind,

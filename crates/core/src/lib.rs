@@ -11,6 +11,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod error;
+mod files;
 pub mod links;
 mod mail;
 mod store;
@@ -19,7 +20,7 @@ use std::sync::Arc;
 
 pub use auth::{
     Accepted, AuthService, CleanupReport, Credentials, CurrentUser, EmailRequest, NewSession,
-    PasswordReset, RegisteredUser, VerifyLogin,
+    PasswordReset, RegisteredUser, VerifyEmail, VerifyLogin,
 };
 pub use chat::types::{
     ChatAnswer, ChatEvent, ChatHistory, Citation, Conversation, ConversationPatch, Export,
@@ -32,7 +33,7 @@ pub use chat::{
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Settings, SettingsLayer};
-pub use domain::SecretToken;
+pub use domain::{Requester, SecretToken};
 pub use error::{Error, ErrorBody, ErrorKind, Result};
 pub use mail::{DeliveryReport, MailWorker};
 
@@ -64,6 +65,7 @@ impl Docent {
 
     /// Opens the data dir with a given clock (tests move a [`ManualClock`]).
     pub async fn open_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Result<Self> {
+        settings.check_enforceable()?;
         let store = Arc::new(Store::open(&settings.database_path()).await?);
         let hasher = Hasher::start().await?;
         let mailer = Arc::new(Mailer::new(&settings.mail, store.clone(), clock.clone())?);
@@ -89,6 +91,7 @@ impl Docent {
                 public_base: settings.public_base_url(),
                 reset_ttl: settings.reset_token_ttl,
                 login_ttl: settings.login_token_ttl,
+                verify_ttl: settings.verify_token_ttl,
                 desktop_links: settings.desktop_links,
             },
         });

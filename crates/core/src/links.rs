@@ -6,7 +6,7 @@
 pub const SCHEME: &str = "docent";
 
 /// The pages a `docent://` link may open.
-const PAGES: [&str; 2] = ["login/verify", "reset-password"];
+const PAGES: [&str; 3] = ["login/verify", "reset-password", "verify-email"];
 
 /// The `docent://` link to `page` (one of the emailed-token pages) with `token`.
 pub(crate) fn app_link(page: &str, token: &str) -> String {
@@ -44,6 +44,10 @@ mod tests {
         assert_eq!(
             route_of_app_link("docent://reset-password/?token=t0k").as_deref(),
             Some("/reset-password?token=t0k")
+        );
+        assert_eq!(
+            route_of_app_link("docent://verify-email?token=t0k").as_deref(),
+            Some("/verify-email?token=t0k")
         );
     }
 

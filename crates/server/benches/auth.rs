@@ -7,6 +7,7 @@
 //! The load generator shares the machine with the server, as a local client would.
 
 use std::net::SocketAddr;
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use http_body_util::{BodyExt as _, Full};
 use hyper::client::conn::http1::SendRequest;
 use hyper::{header, Method, Request};
 use hyper_util::rt::TokioIo;
+use mailparse::MailHeaderMap as _;
 use tokio::net::TcpStream;
 
 const CONNECTIONS: usize = 16;
@@ -28,7 +30,7 @@ const PASSWORD: &str = "Tangerine-Orbit-Quietly-47";
 struct ServerProcess {
     child: Child,
     addr: SocketAddr,
-    _data: tempfile::TempDir,
+    data: tempfile::TempDir,
 }
 
 impl Drop for ServerProcess {
@@ -59,11 +61,7 @@ fn start_server() -> ServerProcess {
         .stderr(Stdio::inherit())
         .spawn()
         .expect("start docent-server");
-    ServerProcess {
-        child,
-        addr,
-        _data: data,
-    }
+    ServerProcess { child, addr, data }
 }
 
 async fn connect(addr: SocketAddr) -> SendRequest<Full<Bytes>> {
@@ -141,10 +139,56 @@ async fn wait_ready(addr: SocketAddr) {
     }
 }
 
-async fn register_and_login(addr: SocketAddr, email: &str) -> String {
+/// The token of the confirmation email the file transport wrote for `email`, once it is there.
+async fn confirmation_token(mail_dir: &Path, email: &str) -> String {
+    let started = Instant::now();
+    loop {
+        let found = std::fs::read_dir(mail_dir)
+            .into_iter()
+            .flatten()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|e| e == "eml"))
+            .filter_map(|path| std::fs::read(path).ok())
+            .filter_map(|raw| {
+                let parsed = mailparse::parse_mail(&raw).ok()?;
+                let to = parsed.headers.get_first_value("To")?;
+                let text = parsed.subparts.first()?.get_body().ok()?;
+                (to.contains(email)).then_some(text)
+            })
+            .find_map(|text| {
+                let link = text.split("/verify-email?token=").nth(1)?;
+                Some(link.split_whitespace().next()?.to_owned())
+            });
+        if let Some(token) = found {
+            return token;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no confirmation email for {email}"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Registers `email`, confirms its address with the emailed link and the password (a password
+/// sign-in waits for that where email is set up), then signs in; the session token.
+async fn register_and_login(server: &ServerProcess, email: &str) -> String {
+    let addr = server.addr;
     let mut sender = connect(addr).await;
     let (status, _) = post_credentials(&mut sender, addr, "/auth/register", email, PASSWORD).await;
     assert_eq!(status, 201);
+    let token = confirmation_token(&server.data.path().join("mail"), email).await;
+    let body = serde_json::json!({ "token": token, "password": PASSWORD }).to_string();
+    let (status, _) = send(
+        &mut sender,
+        addr,
+        Method::POST,
+        "/auth/verify-email",
+        None,
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, 200);
     let (status, body) = post_credentials(&mut sender, addr, "/auth/login", email, PASSWORD).await;
     assert_eq!(status, 200);
     let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
@@ -226,7 +270,7 @@ async fn main() {
     let server = start_server();
     let addr = server.addr;
     wait_ready(addr).await;
-    let token = Arc::new(register_and_login(addr, "bench@example.com").await);
+    let token = Arc::new(register_and_login(&server, "bench@example.com").await);
 
     eprintln!("validations alone ...");
     let alone = validation_load(addr, token.clone()).await;
@@ -237,7 +281,7 @@ async fn main() {
     let mut login_tasks = Vec::new();
     for worker in 0..2 {
         let email = format!("login{worker}@example.com");
-        register_and_login(addr, &email).await;
+        register_and_login(&server, &email).await;
         let (logins, running) = (logins.clone(), running.clone());
         login_tasks.push(tokio::spawn(async move {
             let mut sender = connect(addr).await;
@@ -287,7 +331,7 @@ async fn main() {
     let mut wrong_times = Vec::new();
     for account in 0..(LOGIN_SAMPLES / 4 + 1) {
         let email = format!("wrong{account}@example.com");
-        register_and_login(addr, &email).await;
+        register_and_login(&server, &email).await;
         for attempt in 0..4 {
             let started = Instant::now();
             let (status, _) = post_credentials(
@@ -316,7 +360,7 @@ async fn main() {
     let mut reset_unknown = Vec::new();
     for sample in 0..LOGIN_SAMPLES {
         let known = format!("reset{sample}@example.com");
-        register_and_login(addr, &known).await;
+        register_and_login(&server, &known).await;
         let unknown = format!("noreset{sample}@example.com");
         // Alternate the order, and let the outbox worker finish the previous email (it writes
         // and checkpoints), so each request is timed on a quiet database.

@@ -1,10 +1,13 @@
 //! Extractors: JSON bodies with our error envelope, and the signed-in user.
 
+use std::net::SocketAddr;
+
+use axum::extract::connect_info::ConnectInfo;
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum_extra::extract::CookieJar;
-use docent_core::{CurrentUser, SecretToken};
+use docent_core::{CurrentUser, Requester, SecretToken};
 
 use crate::error::ApiError;
 use crate::web::{is_safe, request_origin};
@@ -68,5 +71,27 @@ impl FromRequestParts<AppState> for Authenticated {
         let token = SecretToken::parse(&token)?;
         let user = state.docent.auth().authenticate(&token).await?;
         Ok(Self(user))
+    }
+}
+
+/// Who sent the request: the address its connection came from (set by [`crate::serve`]). The
+/// email allowance is kept per client too, so strangers cannot use up each other's.
+#[derive(Debug, Clone, Copy)]
+pub struct Client(pub Requester);
+
+impl<S: Send + Sync> FromRequestParts<S> for Client {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
+        parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|peer| Self(Requester::Network(peer.0.ip())))
+            .ok_or_else(|| {
+                docent_core::Error::internal(anyhow::anyhow!(
+                    "a request without the address of its connection"
+                ))
+                .into()
+            })
     }
 }

@@ -8,6 +8,7 @@
 pub mod error;
 pub mod extract;
 pub mod routes;
+pub mod serve;
 pub mod ui;
 pub mod web;
 
@@ -91,6 +92,8 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(routes::auth::reset_password))
         .routes(routes!(routes::auth::request_login))
         .routes(routes!(routes::auth::verify_login))
+        .routes(routes!(routes::auth::request_verification))
+        .routes(routes!(routes::auth::verify_email))
         .routes(routes!(
             routes::workspaces::list,
             routes::workspaces::create
@@ -209,11 +212,12 @@ impl Server {
     pub fn on(listener: TcpListener, docent: Docent) -> anyhow::Result<Self> {
         let settings = docent.settings().clone();
         let bound = listener.local_addr()?;
-        let web = WebPolicy::new(bound, settings.public_url.as_deref());
-        if !bound.ip().is_loopback() && settings.public_url.is_none() {
+        let web =
+            WebPolicy::new(bound, settings.public_url.as_deref()).map_err(anyhow::Error::msg)?;
+        if !bound.ip().is_loopback() && !web.secure_cookies {
             tracing::warn!(
                 %bound,
-                "listening beyond loopback without DOCENT_PUBLIC_URL: emailed links name {bound}, and session cookies are Secure, so browsers only send them over HTTPS; put Docent behind a TLS proxy and set DOCENT_PUBLIC_URL"
+                "listening beyond loopback with a plain http:// DOCENT_PUBLIC_URL: passwords and sessions cross the network unencrypted; put Docent behind a TLS proxy and give it the https:// URL"
             );
         }
         let ui_dir = ui::locate(settings.ui_dir.as_deref()).map(Arc::new);
@@ -245,16 +249,7 @@ impl Server {
     ) -> std::io::Result<()> {
         let cleanup = self.state.docent.spawn_cleanup();
         let mail = self.state.docent.spawn_mail_worker();
-        // Streamed answers write many small frames: without TCP_NODELAY, Nagle's algorithm
-        // holds each one back until the previous is acknowledged (about 40 ms on loopback).
-        let listener = axum::serve::ListenerExt::tap_io(self.listener, |tcp| {
-            if let Err(err) = tcp.set_nodelay(true) {
-                tracing::debug!(error = %err, "TCP_NODELAY not set");
-            }
-        });
-        let result = axum::serve(listener, app(self.state))
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let result = serve::serve(self.listener, app(self.state), shutdown).await;
         cleanup.abort();
         mail.stop().await;
         result

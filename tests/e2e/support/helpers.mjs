@@ -119,7 +119,20 @@ export async function expectLoginPage(page) {
   await expect(page.getByRole('heading', { level: 1, name: 'Sign in' })).toBeVisible();
 }
 
-/** Creates an account through the register page; the app signs in and lands home. */
+/** The subject of the email that confirms a password account's address (its code follows). */
+export const CONFIRM_SUBJECT = 'Confirm your email for Docent';
+
+/** The page that confirms an address. */
+export async function expectConfirmationPage(page) {
+  await expect(page).toHaveURL(/\/verify-email(\?|$)/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Confirm your email' })).toBeVisible();
+}
+
+/**
+ * Creates an account through the register page, then confirms its address with the code of
+ * the emailed confirmation (the page keeps the password typed at registration); the app
+ * signs in and lands home.
+ */
 export async function register(page, email, password, flow) {
   await page.goto('/register');
   await expect(page.getByRole('heading', { level: 1, name: 'Create an account' })).toBeVisible();
@@ -127,6 +140,11 @@ export async function register(page, email, password, flow) {
   await page.getByLabel('Password', { exact: true }).fill(password);
   if (flow) await snap(page, flow, 'register');
   await page.getByRole('button', { name: 'Create account' }).click();
+  await expectConfirmationPage(page);
+  const mail = await waitForMail(email, CONFIRM_SUBJECT);
+  await page.getByLabel('Code from the email').fill(codeIn(mail));
+  if (flow) await snap(page, flow, 'confirm');
+  await page.getByRole('button', { name: 'Confirm and sign in' }).click();
   await expectSignedInHome(page);
 }
 

@@ -20,7 +20,7 @@ afterEach(() => {
 
 describe('request shape', () => {
   it('register posts JSON to /auth/register with same-origin credentials', async () => {
-    const fetchMock = stubFetch(json(201, { user_id: 'u1', email: 'ada@example.com' }));
+    const fetchMock = stubFetch(json(201, { user_id: 'u1', email: 'ada@example.com', email_verified: false, verification_sent: true, message: 'Confirm your address.' }));
     await httpApi.register(credentials);
 
     expect(fetchMock).toHaveBeenCalledTimes(1);
@@ -64,7 +64,7 @@ describe('request shape', () => {
   });
 
   it('currentUser is a GET to /auth/validate', async () => {
-    const fetchMock = stubFetch(json(200, { user_id: 'u1', email: 'ada@example.com', domain: 'example.com' }));
+    const fetchMock = stubFetch(json(200, { user_id: 'u1', email: 'ada@example.com', domain: 'example.com', email_verified: true }));
     await httpApi.currentUser();
 
     const [url, init] = call(fetchMock);
@@ -83,31 +83,38 @@ describe('request shape', () => {
 
 describe('success parsing', () => {
   it('register returns the new user', async () => {
-    stubFetch(json(201, { user_id: 'u1', email: 'ada@example.com' }));
-    await expect(httpApi.register(credentials)).resolves.toEqual({ userId: 'u1', email: 'ada@example.com' });
+    stubFetch(json(201, { user_id: 'u1', email: 'ada@example.com', email_verified: false, verification_sent: true, message: 'Confirm your address.' }));
+    await expect(httpApi.register(credentials)).resolves.toEqual({
+      userId: 'u1',
+      email: 'ada@example.com',
+      emailVerified: false,
+      verificationSent: true,
+      message: 'Confirm your address.',
+    });
   });
 
   it('login returns the user id and expiry, never the session token', async () => {
     stubFetch(json(200, { session_token: 'secret', user_id: 'u1', expires_at: '2030-01-01T00:00:00Z' }));
     const result = await httpApi.login(credentials);
-    expect(result).toEqual({ userId: 'u1', expiresAt: '2030-01-01T00:00:00Z' });
+    expect(result).toEqual({ userId: 'u1', expiresAt: '2030-01-01T00:00:00Z', notice: null });
     expect(JSON.stringify(result)).not.toContain('secret');
   });
 
   it('accepts numeric user ids', async () => {
     stubFetch(json(201, { user_id: 42, email: 'ada@example.com' }));
-    await expect(httpApi.register(credentials)).resolves.toEqual({ userId: '42', email: 'ada@example.com' });
+    await expect(httpApi.register(credentials)).resolves.toMatchObject({ userId: '42', email: 'ada@example.com' });
   });
 
   it('currentUser returns the user, or null on 401', async () => {
     stubFetch(
-      json(200, { user_id: 'u1', email: 'ada@example.com', domain: 'example.com' }),
+      json(200, { user_id: 'u1', email: 'ada@example.com', domain: 'example.com', email_verified: true }),
       envelope(401, 'unauthenticated', 'Please sign in.'),
     );
     await expect(httpApi.currentUser()).resolves.toEqual({
       userId: 'u1',
       email: 'ada@example.com',
       domain: 'example.com',
+      emailVerified: true,
     });
     await expect(httpApi.currentUser()).resolves.toBeNull();
   });
@@ -283,6 +290,33 @@ describe('password reset and email sign-in', () => {
     expect(JSON.parse(String(init.body))).toEqual({ token: 'tok-123', password: 'a brand new passphrase' });
   });
 
+  it('requestVerification posts the email to /auth/request-verification', async () => {
+    const fetchMock = stubFetch(json(202, accepted), json(202, {}));
+    await expect(httpApi.requestVerification('ada@example.com')).resolves.toEqual(accepted);
+    const [url, init] = call(fetchMock);
+    expect(url).toBe('/auth/request-verification');
+    expect(JSON.parse(String(init.body))).toEqual({ email: 'ada@example.com' });
+    const fallback = await httpApi.requestVerification('ada@example.com');
+    expect(fallback.message).toMatch(/confirmation email/);
+  });
+
+  it('verifyEmail posts only the proof given, with the password, and reads the notice', async () => {
+    const fetchMock = stubFetch(
+      json(200, { session_token: 'secret', user_id: 'u1', expires_at: '2030-01-01T00:00:00Z', notice: null }),
+      json(200, { session_token: 'secret', user_id: 'u1', expires_at: '2030-01-01T00:00:00Z', notice: 'Removed.' }),
+    );
+    const result = await httpApi.verifyEmail({ token: 'tok-1', password: 'the passphrase' });
+    expect(result).toEqual({ userId: 'u1', expiresAt: '2030-01-01T00:00:00Z', notice: null });
+    expect(JSON.stringify(result)).not.toContain('secret');
+    await expect(
+      httpApi.verifyEmail({ email: 'ada@example.com', code: 'K7QM3XWP', password: 'the passphrase' }),
+    ).resolves.toMatchObject({ notice: 'Removed.' });
+    expect(fetchMock.mock.calls.map(([url, init]) => [url, JSON.parse(String(init?.body))])).toEqual([
+      ['/auth/verify-email', { token: 'tok-1', password: 'the passphrase' }],
+      ['/auth/verify-email', { email: 'ada@example.com', code: 'K7QM3XWP', password: 'the passphrase' }],
+    ]);
+  });
+
   it('requestLoginEmail posts the email to /auth/request-login', async () => {
     const fetchMock = stubFetch(json(202, accepted));
     await expect(httpApi.requestLoginEmail('ada@example.com')).resolves.toEqual(accepted);
@@ -323,7 +357,7 @@ describe('password reset and email sign-in', () => {
       json(200, { session_token: 'secret', user_id: 'u1', domain: 'example.com', expires_at: '2030-01-01T00:00:00Z' }),
     );
     const result = await httpApi.verifyLogin({ token: 'tok-123' });
-    expect(result).toEqual({ userId: 'u1', expiresAt: '2030-01-01T00:00:00Z' });
+    expect(result).toEqual({ userId: 'u1', expiresAt: '2030-01-01T00:00:00Z', notice: null });
     expect(JSON.stringify(result)).not.toContain('secret');
   });
 

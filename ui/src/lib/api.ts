@@ -50,7 +50,7 @@ import {
 } from './settings-types';
 import { SseParser } from './sse';
 import { tauriApi } from './tauri-api';
-import { isRecord, optStr, record, str, type Fail } from './wire';
+import { isRecord, optBool, optStr, record, str, type Fail } from './wire';
 
 export type * from './chat-types';
 export type * from './settings-types';
@@ -61,12 +61,26 @@ export interface CurrentUser {
   email: string;
   /** The user's domain, when the server names one. */
   domain: string | null;
+  /**
+   * Whether the address is proven (by an emailed link or code). Only then is the user a
+   * member of the domain: an unproven account sees nothing colleagues share, and shares nothing.
+   */
+  emailVerified: boolean;
 }
 
 /** A newly created account (`POST /auth/register`). */
 export interface RegisteredUser {
   userId: string;
   email: string;
+  /** Whether the address is proven (never yet, at registration). */
+  emailVerified: boolean;
+  /**
+   * Whether a confirmation email went out: the password signs in once the address is
+   * confirmed with that email's link or code.
+   */
+  verificationSent: boolean;
+  /** What happens next, as the server says it. */
+  message: string | null;
 }
 
 /** A successful login (`POST /auth/login`). The token stays in the cookie. */
@@ -74,6 +88,8 @@ export interface LoginResult {
   userId: string;
   /** When the session ends, as the server wrote it (an RFC 3339 timestamp). */
   expiresAt: string;
+  /** Something the user must be told about this sign-in (a password was removed), if anything. */
+  notice: string | null;
 }
 
 export interface Credentials {
@@ -101,11 +117,19 @@ export interface PasswordReset {
  */
 export type LoginProof = { token: string } | { email: string; code: string };
 
+/**
+ * What confirms a password account's address (`POST /auth/verify-email`): the confirmation
+ * email's link token, or the address with its code, and the account's password either way.
+ */
+export type EmailConfirmation = { token: string; password: string } | { email: string; code: string; password: string };
+
 /** Sentences for an accepted request whose answer came without one. */
 export const RESET_REQUESTED_MESSAGE =
   'If an account exists for that email, a link to reset its password is on its way.';
 export const PASSWORD_RESET_MESSAGE = 'Your password was changed.';
 export const LOGIN_REQUESTED_MESSAGE = 'If that email can sign in here, a sign-in email is on its way.';
+export const VERIFICATION_REQUESTED_MESSAGE =
+  'If that address has an account waiting to be confirmed, a new confirmation email is on its way.';
 
 /** The sentence of an acknowledgement, or `fallback` when there is none. */
 export function readMessage(data: unknown, fallback: string): Acknowledgement {
@@ -116,7 +140,13 @@ export function readMessage(data: unknown, fallback: string): Acknowledgement {
 /** A new account (`auth/register`, `auth_register`). */
 export function readRegisteredUser(value: unknown, fail: Fail): RegisteredUser {
   const body = record(value, fail);
-  return { userId: str(body, 'user_id', fail), email: str(body, 'email', fail) };
+  return {
+    userId: str(body, 'user_id', fail),
+    email: str(body, 'email', fail),
+    emailVerified: optBool(body, 'email_verified', fail),
+    verificationSent: optBool(body, 'verification_sent', fail),
+    message: optStr(body, 'message', fail),
+  };
 }
 
 /**
@@ -125,7 +155,11 @@ export function readRegisteredUser(value: unknown, fail: Fail): RegisteredUser {
  */
 export function readLoginResult(value: unknown, fail: Fail): LoginResult {
   const body = record(value, fail);
-  return { userId: str(body, 'user_id', fail), expiresAt: str(body, 'expires_at', fail) };
+  return {
+    userId: str(body, 'user_id', fail),
+    expiresAt: str(body, 'expires_at', fail),
+    notice: optStr(body, 'notice', fail),
+  };
 }
 
 /** The signed-in user (`auth/validate`, `auth_current_user`). */
@@ -135,12 +169,20 @@ export function readCurrentUser(value: unknown, fail: Fail): CurrentUser {
     userId: str(body, 'user_id', fail),
     email: str(body, 'email', fail),
     domain: optStr(body, 'domain', fail),
+    emailVerified: optBool(body, 'email_verified', fail),
   };
 }
 
 /** The body of a passwordless sign-in: only the fields of the proof that was given. */
 export function loginProofBody(proof: LoginProof): Record<string, string> {
   return 'token' in proof ? { token: proof.token } : { email: proof.email, code: proof.code };
+}
+
+/** The body of an address confirmation: only the fields of the proof that was given. */
+export function confirmationBody(proof: EmailConfirmation): Record<string, string> {
+  return 'token' in proof
+    ? { token: proof.token, password: proof.password }
+    : { email: proof.email, code: proof.code, password: proof.password };
 }
 
 export interface Api {
@@ -160,6 +202,10 @@ export interface Api {
   requestLoginEmail(email: string): Promise<Acknowledgement>;
   /** Signs in with the emailed link's token or code; like `login`, the token stays out of the UI. */
   verifyLogin(proof: LoginProof): Promise<LoginResult>;
+  /** Asks for a new confirmation email for an address not confirmed yet (same answer either way). */
+  requestVerification(email: string): Promise<Acknowledgement>;
+  /** Confirms the address with the emailed link or code and the password, and signs in. */
+  verifyEmail(proof: EmailConfirmation): Promise<LoginResult>;
 
   /** The signed-in user's workspaces (there is always a "Personal" one). */
   listWorkspaces(): Promise<Workspace[]>;
@@ -626,6 +672,15 @@ export function createHttpApi(options: HttpApiOptions = {}): Api {
     verifyLogin(proof) {
       // As with login, `session_token` is ignored: the HttpOnly cookie carries the session.
       return requestWith(readLoginResult, 'POST', '/auth/verify-login', loginProofBody(proof));
+    },
+
+    async requestVerification(email) {
+      const { data } = await request('POST', '/auth/request-verification', { email });
+      return readMessage(data, VERIFICATION_REQUESTED_MESSAGE);
+    },
+
+    verifyEmail(proof) {
+      return requestWith(readLoginResult, 'POST', '/auth/verify-email', confirmationBody(proof));
     },
 
     async currentUser() {

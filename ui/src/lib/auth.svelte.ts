@@ -5,6 +5,7 @@ import {
   type Api,
   type Credentials,
   type CurrentUser,
+  type EmailConfirmation,
   type LoginProof,
   type LoginResult,
 } from './api';
@@ -28,6 +29,11 @@ export class FormStore {
    * which puts the form at its second step (typing the code).
    */
   emailLogin: EmailLoginForm = $state(emptyEmailLogin());
+  /**
+   * Confirming a password account's address: the address, the code typed, and the password,
+   * carried over from registration or the login page so it need not be typed again.
+   */
+  confirmEmail: ConfirmEmailForm = $state(emptyConfirmEmail());
   /** Workspaces, chat drafts, history filters: the signed-in part of the app. */
   readonly app = new AppForms();
 
@@ -40,6 +46,7 @@ export class FormStore {
     this.login.password = '';
     this.register.password = '';
     this.resetPassword.password = '';
+    this.confirmEmail.password = '';
   }
 
   clear(): void {
@@ -48,8 +55,19 @@ export class FormStore {
     this.forgotPassword = { email: '' };
     this.resetPassword = { password: '' };
     this.emailLogin = emptyEmailLogin();
+    this.confirmEmail = emptyConfirmEmail();
     this.app.clear();
   }
+}
+
+export interface ConfirmEmailForm {
+  email: string;
+  code: string;
+  password: string;
+}
+
+function emptyConfirmEmail(): ConfirmEmailForm {
+  return { email: '', code: '', password: '' };
 }
 
 export interface EmailLoginForm {
@@ -74,6 +92,8 @@ export const PASSWORD_CHANGED = 'Your password was changed. Sign in with the new
 /** Shown on the reset page when this browser is still signed in after a reset. */
 export const PASSWORD_CHANGED_SIGNED_IN = 'Your password was changed.';
 const SIGNED_IN = 'You are signed in.';
+/** The code of a right password for an address not confirmed yet. */
+const EMAIL_NOT_VERIFIED = 'email_not_verified';
 
 function failure(error: unknown): Outcome {
   const apiError = toApiError(error);
@@ -96,6 +116,11 @@ export class AuthController {
   confirmation: string | null = $state(null);
   /** Why the session could not be checked at start (server unreachable…). */
   startupError: string | null = $state(null);
+  /**
+   * Something the user must read once signed in (a password set before their address was
+   * proven was removed); shown on the home page until dismissed.
+   */
+  announcement: string | null = $state(null);
   readonly forms = new FormStore();
 
   readonly #api: Api;
@@ -146,6 +171,10 @@ export class AuthController {
     }
   }
 
+  /**
+   * Signs in with a password. The right password for an address not confirmed yet leads to
+   * the confirmation page, with the server's sentence and the password kept for it.
+   */
   async login(credentials: Credentials): Promise<string | null> {
     this.notice = null;
     this.confirmation = null;
@@ -154,16 +183,29 @@ export class AuthController {
       this.#nav.navigate(this.#afterSignIn());
       return null;
     } catch (error) {
+      const apiError = toApiError(error);
+      if (apiError.code === EMAIL_NOT_VERIFIED) {
+        this.#awaitConfirmation(credentials, { notice: describeError(apiError) });
+        return null;
+      }
       return this.#fail(error, { onLoginPage: true });
     }
   }
 
-  /** Creates the account, then signs in with the same credentials. */
+  /**
+   * Creates the account. Where the server sent a confirmation email, the user goes on to
+   * confirm the address; otherwise (no email on this Docent) they sign in at once.
+   */
   async register(credentials: Credentials, onProgress?: (step: 'signing_in') => void): Promise<string | null> {
+    let registered;
     try {
-      await this.#api.register(credentials);
+      registered = await this.#api.register(credentials);
     } catch (error) {
       return this.#fail(error, { onLoginPage: false });
+    }
+    if (registered.verificationSent) {
+      this.#awaitConfirmation(credentials, { confirmation: registered.message });
+      return null;
     }
 
     onProgress?.('signing_in');
@@ -173,6 +215,12 @@ export class AuthController {
       this.#nav.navigate(this.#afterSignIn());
       return null;
     } catch (error) {
+      const apiError = toApiError(error);
+      if (apiError.code === EMAIL_NOT_VERIFIED) {
+        // Email is on, but this registration's email was not sent (too many asked for it).
+        this.#awaitConfirmation(credentials, { notice: describeError(apiError) });
+        return null;
+      }
       // The account exists now: carry what was typed to the login page.
       this.forms.login = { email: credentials.email, password: credentials.password };
       this.forms.register = { email: '', password: '' };
@@ -243,6 +291,43 @@ export class AuthController {
     }
   }
 
+  /** Asks for a new confirmation email; on success, the server's sentence. */
+  async requestVerification(email: string): Promise<Outcome> {
+    try {
+      const { message } = await this.#api.requestVerification(email);
+      this.forms.confirmEmail.email = email;
+      this.forms.confirmEmail.code = '';
+      return { ok: true, message };
+    } catch (error) {
+      return failure(error);
+    }
+  }
+
+  /**
+   * Confirms the address with the emailed link's token (or the address and code) and the
+   * account's password, which signs in. On success the token leaves the address bar and the
+   * user goes home.
+   */
+  async verifyEmail(proof: EmailConfirmation): Promise<Outcome> {
+    this.notice = null;
+    this.confirmation = null;
+    try {
+      await this.#signInWith(() => this.#api.verifyEmail(proof));
+    } catch (error) {
+      return failure(error);
+    }
+    this.forms.confirmEmail = emptyConfirmEmail();
+    this.forms.register = { email: '', password: '' };
+    this.#nav.clearQuery();
+    this.#nav.navigate(this.#afterSignIn());
+    return { ok: true, message: SIGNED_IN };
+  }
+
+  /** Leaves the announcement shown on the home page. */
+  dismissAnnouncement(): void {
+    this.announcement = null;
+  }
+
   /** Back to the first step of the passwordless sign-in, keeping the email. */
   restartEmailLogin(): void {
     this.forms.emailLogin.code = '';
@@ -308,9 +393,26 @@ export class AuthController {
     return paths.home;
   }
 
+  /**
+   * Goes to the confirmation page for `credentials`' address, keeping the password in
+   * memory for it, with good news (`confirmation`) or a reason (`notice`) to show there.
+   */
+  #awaitConfirmation(
+    credentials: Credentials,
+    say: { confirmation?: string | null; notice?: string | null },
+  ): void {
+    this.forms.confirmEmail = { email: credentials.email, code: '', password: credentials.password };
+    this.forms.register = { email: '', password: '' };
+    this.forms.login.password = '';
+    this.confirmation = say.confirmation ?? null;
+    this.notice = say.notice ?? null;
+    this.#nav.navigate(paths.verifyEmail);
+  }
+
   /** Runs a sign-in call, then checks that the session was kept. */
   async #signInWith(signIn: () => Promise<LoginResult>): Promise<void> {
-    await signIn();
+    const result = await signIn();
+    this.announcement = result.notice;
     const user = await this.#api.currentUser();
     if (!user) {
       throw new ApiError(
@@ -348,5 +450,6 @@ export class AuthController {
   #signOut(): void {
     this.user = null;
     this.state = 'signed_out';
+    this.announcement = null;
   }
 }

@@ -396,7 +396,7 @@ describe('handleError (the signed-in views)', () => {
     auth.forms.app.drafts['c1'] = 'Private question';
     auth.forms.app.newWorkspace.name = 'Private project';
     auth.handleError(unauthorized());
-    api.currentUser.mockResolvedValueOnce({ userId: 'u2', email: 'bob@example.com', domain: 'example.com' });
+    api.currentUser.mockResolvedValueOnce({ userId: 'u2', email: 'bob@example.com', domain: 'example.com', emailVerified: true });
     await auth.login({ email: 'bob@example.com', password: 'another long passphrase' });
     expect(nav.path).toBe('/');
     expect(auth.forms.app.drafts).toEqual({});
@@ -411,5 +411,57 @@ describe('handleError (the signed-in views)', () => {
     expect(auth.forms.app.drafts).toEqual({});
     expect(auth.forms.app.history.q).toBe('');
     expect(auth.forms.app.temporary).toEqual({});
+  });
+});
+
+describe('confirming an address', () => {
+  it('registering where email is set up goes to the confirmation page with the password kept', async () => {
+    api.register.mockResolvedValueOnce({
+      userId: 'u1',
+      email: typed.email,
+      emailVerified: false,
+      verificationSent: true,
+      message: 'Confirm your address.',
+    });
+    auth.forms.register = { ...typed };
+    await expect(auth.register(typed)).resolves.toBeNull();
+    expect(api.login).not.toHaveBeenCalled();
+    expect(nav.path).toBe('/verify-email');
+    expect(auth.confirmation).toBe('Confirm your address.');
+    expect(auth.forms.confirmEmail).toEqual({ email: typed.email, code: '', password: typed.password });
+    expect(auth.forms.register).toEqual({ email: '', password: '' });
+  });
+
+  it('a sign-in refused for an unconfirmed address goes there with the reason', async () => {
+    api.login.mockRejectedValueOnce(new ApiError(403, 'email_not_verified', 'Confirm your email address first.'));
+    await expect(auth.login(typed)).resolves.toBeNull();
+    expect(nav.path).toBe('/verify-email');
+    expect(auth.notice).toBe('Confirm your email address first.');
+    expect(auth.forms.confirmEmail.password).toBe(typed.password);
+    expect(auth.state).not.toBe('signed_in');
+  });
+
+  it('confirming signs in, forgets the password and goes home', async () => {
+    auth.forms.confirmEmail = { email: typed.email, code: 'K7QM3XWP', password: typed.password };
+    api.currentUser.mockResolvedValueOnce(ada);
+    const outcome = await auth.verifyEmail({ email: typed.email, code: 'K7QM3XWP', password: typed.password });
+    expect(outcome.ok).toBe(true);
+    expect(auth.state).toBe('signed_in');
+    expect(auth.forms.confirmEmail).toEqual({ email: '', code: '', password: '' });
+    expect(nav.path).toBe('/');
+  });
+
+  it('a sign-in that removed a password leaves an announcement until dismissed or signed out', async () => {
+    api.verifyLogin.mockResolvedValueOnce({ userId: 'u1', expiresAt: '2030-01-01T00:00:00Z', notice: 'Removed.' });
+    api.currentUser.mockResolvedValueOnce(ada);
+    await auth.verifyLogin({ token: 't' });
+    expect(auth.announcement).toBe('Removed.');
+    auth.dismissAnnouncement();
+    expect(auth.announcement).toBeNull();
+    api.verifyLogin.mockResolvedValueOnce({ userId: 'u1', expiresAt: '2030-01-01T00:00:00Z', notice: 'Removed.' });
+    api.currentUser.mockResolvedValueOnce(ada);
+    await auth.verifyLogin({ token: 't' });
+    await auth.logout();
+    expect(auth.announcement).toBeNull();
   });
 });

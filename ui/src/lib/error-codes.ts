@@ -18,6 +18,8 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   session_expired: 401,
   forbidden: 403,
   domain_not_allowed: 403,
+  // The right password, for an address not confirmed yet.
+  email_not_verified: 403,
   // A conversation shared with the caller to read.
   read_only: 403,
   // Settings set by whoever runs docent-server, through DOCENT_* variables.
@@ -39,6 +41,7 @@ const STATUS_BY_CODE: Readonly<Record<string, number>> = {
   email_not_configured: 503,
   invalid_setting: 503,
   database_too_new: 503,
+  allow_list_needs_email: 503,
   llm_rate_limited: 503,
   llm_timeout: 504,
 };

@@ -21,3 +21,18 @@ export function normalizeCode(value: string): string | null {
   const code = typed.replace('-', '');
   return new RegExp(`^[A-Z0-9]{${CODE_LENGTH}}$`).test(code) ? code : null;
 }
+
+/**
+ * Reformats a code field as it is typed (upper case, no spaces), keeping the caret where it
+ * was; the field's new value.
+ */
+export function reformatCodeField(input: HTMLInputElement): string {
+  const caret = input.selectionStart;
+  const formatted = formatCodeInput(input.value);
+  if (formatted !== input.value) {
+    const before = caret === null ? formatted.length : formatCodeInput(input.value.slice(0, caret)).length;
+    input.value = formatted;
+    input.setSelectionRange(before, before);
+  }
+  return formatted;
+}

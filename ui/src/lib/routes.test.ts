@@ -120,15 +120,17 @@ describe('searchOf', () => {
 });
 
 describe('appLinkPath', () => {
-  it('accepts the sign-in and password-reset pages with their query', () => {
+  it('accepts the sign-in, password-reset and address-confirmation pages with their query', () => {
     expect(appLinkPath('/login/verify?token=abc')).toBe('/login/verify?token=abc');
     expect(appLinkPath('/reset-password?token=abc')).toBe('/reset-password?token=abc');
+    expect(appLinkPath('/verify-email?token=abc')).toBe('/verify-email?token=abc');
   });
 
   it('refuses anything else', () => {
     for (const value of [
       '/login/verify',
       '/reset-password',
+      '/verify-email',
       '/app/settings?token=abc',
       '/login?token=abc',
       '/login/verifyx?token=abc',

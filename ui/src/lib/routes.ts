@@ -14,6 +14,11 @@ export const paths = {
   emailLogin: '/login/email',
   /** Fixed: the sign-in email links here, with `?token=…`. */
   verifyLogin: '/login/verify',
+  /**
+   * Confirming the address of a new password account: the confirmation email links here with
+   * `?token=…`; without one, the page takes the emailed code.
+   */
+  verifyEmail: '/verify-email',
   /** Conversation history, the user's own and their colleagues'. */
   history: '/app/history',
   /** The app's settings: the language model and the document search. */
@@ -206,7 +211,11 @@ export function searchOf(path: string): string {
  * The links the OS may hand to the desktop app (`docent://login/verify?token=…`), as the
  * shell passes them on: app paths of the sign-in and password-reset pages, with their query.
  */
-const APP_LINK_PREFIXES: readonly string[] = [`${paths.verifyLogin}?`, `${paths.resetPassword}?`];
+const APP_LINK_PREFIXES: readonly string[] = [
+  `${paths.verifyLogin}?`,
+  `${paths.resetPassword}?`,
+  `${paths.verifyEmail}?`,
+];
 
 /**
  * The app path of a link handed over by the OS, or null for anything the app does not open

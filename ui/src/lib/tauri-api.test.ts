@@ -15,7 +15,7 @@ beforeEach(() => {
 
 describe('commands and arguments', () => {
   it('register invokes auth_register with the credentials', async () => {
-    answer({ user_id: 'u1', email: 'ada@example.com' });
+    answer({ user_id: 'u1', email: 'ada@example.com', email_verified: false, verification_sent: true, message: 'Confirm your address.' });
     await tauriApi.register(credentials);
     expect(invokeMock).toHaveBeenCalledTimes(1);
     expect(invokeMock).toHaveBeenCalledWith('auth_register', { credentials });
@@ -50,34 +50,41 @@ describe('commands and arguments', () => {
 
 describe('results', () => {
   it('register maps user_id and email', async () => {
-    answer({ user_id: 'u1', email: 'ada@example.com' });
-    await expect(tauriApi.register(credentials)).resolves.toEqual({ userId: 'u1', email: 'ada@example.com' });
+    answer({ user_id: 'u1', email: 'ada@example.com', email_verified: false, verification_sent: true, message: 'Confirm your address.' });
+    await expect(tauriApi.register(credentials)).resolves.toEqual({
+      userId: 'u1',
+      email: 'ada@example.com',
+      emailVerified: false,
+      verificationSent: true,
+      message: 'Confirm your address.',
+    });
   });
 
   it('login maps user_id and expires_at, and nothing else', async () => {
     answer({ user_id: 'u1', expires_at: '2030-01-01T00:00:00Z', session_token: 'must not surface' });
     const result = await tauriApi.login(credentials);
-    expect(result).toEqual({ userId: 'u1', expiresAt: '2030-01-01T00:00:00Z' });
+    expect(result).toEqual({ userId: 'u1', expiresAt: '2030-01-01T00:00:00Z', notice: null });
   });
 
   it('numeric ids become strings', async () => {
     answer({ user_id: 42, email: 'ada@example.com' });
-    await expect(tauriApi.register(credentials)).resolves.toEqual({ userId: '42', email: 'ada@example.com' });
+    await expect(tauriApi.register(credentials)).resolves.toMatchObject({ userId: '42', email: 'ada@example.com' });
   });
 
   it('currentUser maps user_id, email and domain', async () => {
-    answer({ user_id: 'u1', email: 'ada@example.com', domain: 'example.com' });
+    answer({ user_id: 'u1', email: 'ada@example.com', domain: 'example.com', email_verified: true });
     await expect(tauriApi.currentUser()).resolves.toEqual({
       userId: 'u1',
       email: 'ada@example.com',
       domain: 'example.com',
+      emailVerified: true,
     });
   });
 
   it('currentUser without a domain gives domain null', async () => {
     answer({ user_id: 'u1', email: 'ada@example.com', domain: null });
     await expect(tauriApi.currentUser()).resolves.toMatchObject({ domain: null });
-    answer({ user_id: 'u1', email: 'ada@example.com' });
+    answer({ user_id: 'u1', email: 'ada@example.com', email_verified: false, verification_sent: true, message: 'Confirm your address.' });
     await expect(tauriApi.currentUser()).resolves.toMatchObject({ domain: null });
   });
 
@@ -253,6 +260,27 @@ describe('password reset and email sign-in', () => {
     expect(invokeMock.mock.calls).toEqual([['auth_request_login', { request: { email: 'ada@example.com' } }]]);
   });
 
+  it('requestVerification and verifyEmail invoke their commands with {request}', async () => {
+    answer({ message: 'On its way.' });
+    answer({ user_id: 'u1', expires_at: '2030-01-01T00:00:00Z', email_verified: true, notice: null });
+    await expect(tauriApi.requestVerification('ada@example.com')).resolves.toEqual({ message: 'On its way.' });
+    await expect(
+      tauriApi.verifyEmail({ email: 'ada@example.com', code: 'K7QM3XWP', password: 'the passphrase' }),
+    ).resolves.toEqual({ userId: 'u1', expiresAt: '2030-01-01T00:00:00Z', notice: null });
+    expect(invokeMock.mock.calls).toEqual([
+      ['auth_request_verification', { request: { email: 'ada@example.com' } }],
+      [
+        'auth_verify_email',
+        { request: { email: 'ada@example.com', code: 'K7QM3XWP', password: 'the passphrase' } },
+      ],
+    ]);
+  });
+
+  it('an unconfirmed address is a 403, as over HTTP', async () => {
+    invokeMock.mockRejectedValueOnce({ code: 'email_not_verified', message: 'Confirm your email address first.' });
+    expect(await rejection(tauriApi.login(credentials))).toMatchObject({ status: 403, code: 'email_not_verified' });
+  });
+
   it('a request answered without a sentence gets one', async () => {
     answer(null);
     answer(undefined);
@@ -282,6 +310,7 @@ describe('password reset and email sign-in', () => {
     await expect(tauriApi.verifyLogin({ token: 't' })).resolves.toEqual({
       userId: 'u1',
       expiresAt: '2030-01-01T00:00:00Z',
+      notice: null,
     });
     answer({ user_id: 'u1' });
     expect(await rejection(tauriApi.verifyLogin({ token: 't' }))).toMatchObject({ code: 'invalid_response' });

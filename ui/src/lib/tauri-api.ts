@@ -12,6 +12,7 @@ import { Channel, invoke } from '@tauri-apps/api/core';
 import {
   abortedError,
   ApiError,
+  confirmationBody,
   INVALID_RESPONSE,
   LOGIN_REQUESTED_MESSAGE,
   loginProofBody,
@@ -21,6 +22,7 @@ import {
   readMessage,
   readRegisteredUser,
   RESET_REQUESTED_MESSAGE,
+  VERIFICATION_REQUESTED_MESSAGE,
   type Api,
   type Credentials,
 } from './api';
@@ -233,6 +235,15 @@ export function createTauriApi(): Api {
 
     verifyLogin(proof) {
       return callWith(readLoginResult, 'auth_verify_login', { request: loginProofBody(proof) });
+    },
+
+    async requestVerification(email) {
+      const data = await call('auth_request_verification', { request: { email } });
+      return readMessage(data, VERIFICATION_REQUESTED_MESSAGE);
+    },
+
+    verifyEmail(proof) {
+      return callWith(readLoginResult, 'auth_verify_email', { request: confirmationBody(proof) });
     },
 
     async currentUser() {

@@ -15,13 +15,19 @@ import {
 import type { NavigateOptions, Navigator } from '../lib/router.svelte';
 import { matchRoute, type RouteName } from '../lib/routes';
 
-export const ada: CurrentUser = { userId: 'u1', email: 'ada@example.com', domain: 'example.com' };
+export const ada: CurrentUser = { userId: 'u1', email: 'ada@example.com', domain: 'example.com', emailVerified: true };
 
 /** An `Api` whose every method is a mock; by default nobody is signed in. */
 export function fakeApi() {
   return {
-    register: vi.fn<Api['register']>(async ({ email }) => ({ userId: 'u1', email })),
-    login: vi.fn<Api['login']>(async () => ({ userId: 'u1', expiresAt: '2030-01-01T00:00:00Z' })),
+    register: vi.fn<Api['register']>(async ({ email }) => ({
+      userId: 'u1',
+      email,
+      emailVerified: false,
+      verificationSent: false,
+      message: 'Your account was created.',
+    })),
+    login: vi.fn<Api['login']>(async () => ({ userId: 'u1', expiresAt: '2030-01-01T00:00:00Z', notice: null })),
     logout: vi.fn<Api['logout']>(async () => undefined),
     logoutAll: vi.fn<Api['logoutAll']>(async () => undefined),
     currentUser: vi.fn<Api['currentUser']>(async () => null),
@@ -32,7 +38,19 @@ export function fakeApi() {
     requestLoginEmail: vi.fn<Api['requestLoginEmail']>(async () => ({
       message: 'If that email can sign in here, we sent it a sign-in link and code.',
     })),
-    verifyLogin: vi.fn<Api['verifyLogin']>(async () => ({ userId: 'u1', expiresAt: '2030-01-01T00:00:00Z' })),
+    verifyLogin: vi.fn<Api['verifyLogin']>(async () => ({
+      userId: 'u1',
+      expiresAt: '2030-01-01T00:00:00Z',
+      notice: null,
+    })),
+    requestVerification: vi.fn<Api['requestVerification']>(async () => ({
+      message: 'If that address has an account waiting to be confirmed, a new confirmation email is on its way.',
+    })),
+    verifyEmail: vi.fn<Api['verifyEmail']>(async () => ({
+      userId: 'u1',
+      expiresAt: '2030-01-01T00:00:00Z',
+      notice: null,
+    })),
 
     listWorkspaces: vi.fn<Api['listWorkspaces']>(async () => [personal]),
     createWorkspace: vi.fn<Api['createWorkspace']>(async ({ name }) => workspace({ id: 'w-new', name })),

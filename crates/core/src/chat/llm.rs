@@ -52,7 +52,7 @@ pub(crate) async fn stream_completion(
     messages: &[PromptMessage],
     pieces: mpsc::Sender<String>,
 ) -> Result<()> {
-    let url = format!("{}/chat/completions", settings.llm_base_url);
+    let url = format!("{}/chat/completions", settings.llm_base_url.expose());
     let mut response = None;
     for attempt in 0..2 {
         let mut request = http.post(&url).json(&Request {

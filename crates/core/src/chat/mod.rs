@@ -2,8 +2,10 @@
 //! answer streams back, and it is stored with the sources it cites.
 //!
 //! Access: a user's own workspaces and conversations; a conversation in a workspace its owner
-//! shares with their email domain can be read, never written, by people of that domain.
-//! Anything else is "not found", never "forbidden", so ids reveal nothing.
+//! shares with their email domain can be read, never written, by people of that domain. Only
+//! proven addresses are members of a domain, on either side: an unproven account neither sees
+//! what its domain shares nor shares anything with it. Anything else is "not found", never
+//! "forbidden", so ids reveal nothing.
 
 mod citations;
 mod llm;
@@ -210,7 +212,7 @@ fn visible_conversation(
     let found = conn
         .query_row(
             "SELECT c.id, c.workspace_id, c.user_id, c.title, c.first_query, c.temporary, c.session_id,
-                    c.created_at, c.updated_at, w.shared_with_domain, u.email
+                    c.created_at, c.updated_at, w.shared_with_domain, u.email, u.email_verified_at IS NOT NULL
              FROM conversations c JOIN workspaces w ON w.id = c.workspace_id JOIN users u ON u.id = c.user_id
              WHERE c.id = ?1",
             [id.to_string()],
@@ -227,6 +229,7 @@ fn visible_conversation(
                     row.get::<_, i64>(8)?,
                     row.get::<_, bool>(9)?,
                     row.get::<_, String>(10)?,
+                    row.get::<_, bool>(11)?,
                 ))
             },
         )
@@ -243,6 +246,7 @@ fn visible_conversation(
         updated,
         shared,
         email,
+        owner_proven,
     )) = found
     else {
         return Err(Error::NotFound {
@@ -255,6 +259,8 @@ fn visible_conversation(
     } else if !mine
         && shared
         && !temporary
+        && user.email_verified
+        && owner_proven
         && email.rsplit('@').next() == Some(user.domain.as_str())
     {
         Access::ReadOnly
@@ -1133,10 +1139,13 @@ impl ChatService {
                         params.push(Box::new(user.user_id.to_string()));
                         sql.push_str(&format!(" AND c.user_id = ?{}", params.len()));
                     }
+                    // An unproven address is no member of its domain: it sees nothing shared.
+                    HistoryScope::Domain if !user.email_verified => return Ok(Vec::new()),
                     HistoryScope::Domain => {
                         params.push(Box::new(user.domain.clone()));
                         sql.push_str(&format!(
-                            " AND w.shared_with_domain = 1 AND substr(u.email, instr(u.email, '@') + 1) = ?{}",
+                            " AND w.shared_with_domain = 1 AND u.email_verified_at IS NOT NULL
+                              AND substr(u.email, instr(u.email, '@') + 1) = ?{}",
                             params.len()
                         ));
                     }
@@ -1293,9 +1302,11 @@ fn markdown(conversation: &Conversation, messages: &[Message]) -> String {
             for c in &message.citations {
                 let title = c.title.as_deref().unwrap_or(&c.source);
                 let page = c.page.map(|p| format!(", page {p}")).unwrap_or_default();
+                // Only web addresses become links: a stored `javascript:` URL stays out.
                 let link = c
                     .url
                     .as_deref()
+                    .filter(|u| retrieval::is_web_url(u))
                     .map(|u| format!(" <{u}>"))
                     .unwrap_or_default();
                 out.push_str(&format!(

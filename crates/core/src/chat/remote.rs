@@ -7,23 +7,24 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serialize};
 
-use crate::config::{parse_http_url, ChatSettings, SecretSetting};
+use crate::config::{ChatSettings, SecretSetting};
+use crate::domain::ServiceUrl;
 use crate::error::{Error, Result};
 
 /// Longest a reachability check waits for one service.
 const REACH_TIMEOUT: Duration = Duration::from_secs(3);
 
-/// The remote services' settings, without their secrets.
+/// The remote services' settings, without their secrets: URLs come with their user-info masked.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RemoteSettings {
-    /// The OpenAI-compatible API base.
+    /// The OpenAI-compatible API base (a user name and password in it show as `***`).
     pub llm_base_url: String,
     /// The default model.
     pub llm_model: String,
     /// Whether an LLM API key is set (the key itself is never shown).
     pub llm_api_key_set: bool,
-    /// The retrieval API, if any.
+    /// The retrieval API, if any (a user name and password in it show as `***`).
     pub retrieval_url: Option<String>,
     /// Whether a retrieval API key is set.
     pub retrieval_api_key_set: bool,
@@ -32,10 +33,10 @@ pub struct RemoteSettings {
 impl RemoteSettings {
     pub(crate) fn of(settings: &ChatSettings) -> Self {
         Self {
-            llm_base_url: settings.llm_base_url.clone(),
+            llm_base_url: settings.llm_base_url.masked(),
             llm_model: settings.llm_model.clone(),
             llm_api_key_set: settings.llm_api_key.is_some(),
-            retrieval_url: settings.retrieval_url.clone(),
+            retrieval_url: settings.retrieval_url.as_ref().map(ServiceUrl::masked),
             retrieval_api_key_set: settings.retrieval_api_key.is_some(),
         }
     }
@@ -45,7 +46,8 @@ impl RemoteSettings {
 #[derive(Debug, Default, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RemoteSettingsUpdate {
-    /// A new API base (http:// or https://).
+    /// A new API base (http:// or https://). The URL as shown (user-info masked) keeps the
+    /// credentials it stands for.
     #[serde(default)]
     pub llm_base_url: Option<String>,
     /// A new default model.
@@ -73,8 +75,10 @@ impl RemoteSettingsUpdate {
     pub(crate) fn apply_to(&self, settings: &ChatSettings) -> Result<ChatSettings> {
         let mut next = settings.clone();
         if let Some(url) = &self.llm_base_url {
-            next.llm_base_url =
-                parse_http_url("The language model's URL", url).map_err(invalid_url)?;
+            if !settings.llm_base_url.is_shown_as(url) {
+                next.llm_base_url =
+                    ServiceUrl::parse("The language model's URL", url).map_err(invalid_url)?;
+            }
         }
         if let Some(model) = &self.llm_model {
             let model = model.trim();
@@ -100,9 +104,12 @@ impl RemoteSettingsUpdate {
         if let Some(url) = &self.retrieval_url {
             next.retrieval_url = match url.as_deref().map(str::trim) {
                 None | Some("") => None,
-                Some(url) => {
-                    Some(parse_http_url("The document search URL", url).map_err(invalid_url)?)
-                }
+                Some(url) => match &settings.retrieval_url {
+                    Some(current) if current.is_shown_as(url) => Some(current.clone()),
+                    _ => Some(
+                        ServiceUrl::parse("The document search URL", url).map_err(invalid_url)?,
+                    ),
+                },
             };
         }
         next.llm_configured = settings.llm_configured
@@ -176,13 +183,13 @@ impl Connectivity {
     }
 }
 
-async fn reach(what: &str, url: &str) -> RemoteStatus {
+async fn reach(what: &str, url: &ServiceUrl) -> RemoteStatus {
     let unreachable = |why: String| RemoteStatus {
         configured: true,
         reachable: false,
         message: Some(format!("{what} at {url} cannot be reached ({why}).")),
     };
-    let Ok(parsed) = reqwest::Url::parse(url) else {
+    let Ok(parsed) = reqwest::Url::parse(url.expose()) else {
         return unreachable("its URL is not valid".to_owned());
     };
     let (Some(host), Some(port)) = (parsed.host_str(), parsed.port_or_known_default()) else {
@@ -261,7 +268,7 @@ mod tests {
     #[test]
     fn left_out_fields_stay_and_null_removes_retrieval() {
         let settings = ChatSettings {
-            retrieval_url: Some("http://127.0.0.1:9/search".to_owned()),
+            retrieval_url: Some(ServiceUrl::parse("r", "http://127.0.0.1:9/search").unwrap()),
             ..Default::default()
         };
         let next = update(r#"{"llm_model":"llama3.1:8b"}"#)
@@ -293,7 +300,31 @@ mod tests {
             .apply_to(&settings)
             .unwrap();
         assert!(own.llm_configured);
-        assert_eq!(own.llm_base_url, "http://localhost:11434/v1");
+        assert_eq!(own.llm_base_url.expose(), "http://localhost:11434/v1");
+    }
+
+    #[test]
+    fn urls_are_shown_masked_and_a_masked_url_sent_back_keeps_its_credentials() {
+        let settings = update(r#"{"llm_base_url":"https://u:pw-77@llm.example/v1","retrieval_url":"http://k:pw-78@search.example/q"}"#)
+            .apply_to(&ChatSettings::default())
+            .unwrap();
+        let shown = RemoteSettings::of(&settings);
+        assert_eq!(shown.llm_base_url, "https://***@llm.example/v1");
+        assert_eq!(
+            shown.retrieval_url.as_deref(),
+            Some("http://***@search.example/q")
+        );
+        let again = update(r#"{"llm_base_url":"https://***@llm.example/v1","retrieval_url":"http://***@search.example/q"}"#)
+            .apply_to(&settings)
+            .unwrap();
+        assert_eq!(
+            again.llm_base_url.expose(),
+            "https://u:pw-77@llm.example/v1"
+        );
+        assert_eq!(
+            again.retrieval_url.unwrap().expose(),
+            "http://k:pw-78@search.example/q"
+        );
     }
 
     #[test]
@@ -322,9 +353,9 @@ mod tests {
             format!("http://{}/search", l.local_addr().unwrap())
         };
         let settings = ChatSettings {
-            llm_base_url: open,
+            llm_base_url: ServiceUrl::parse("l", &open).unwrap(),
             llm_configured: true,
-            retrieval_url: Some(closed),
+            retrieval_url: Some(ServiceUrl::parse("r", &closed).unwrap()),
             ..Default::default()
         };
         let status = Connectivity::check(&settings).await;

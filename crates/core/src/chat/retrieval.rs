@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::config::ChatSettings;
+use crate::domain::ServiceUrl;
 use crate::error::{Error, ErrorKind, Result};
 
 /// A document chunk the retrieval API found.
@@ -46,13 +47,13 @@ fn unavailable(detail: impl std::fmt::Display) -> Error {
 pub(crate) async fn retrieve(
     http: &reqwest::Client,
     settings: &ChatSettings,
-    url: &str,
+    url: &ServiceUrl,
     query: &str,
     top_k: u32,
     collection: Option<&str>,
 ) -> Result<Vec<Chunk>> {
     let mut request = http
-        .post(url)
+        .post(url.expose())
         .timeout(settings.first_token_timeout)
         .json(&Query {
             query,
@@ -76,7 +77,35 @@ pub(crate) async fn retrieve(
             without_url(&err)
         ))
     })?;
-    Ok(answer.chunks.into_iter().take(top_k as usize).collect())
+    Ok(answer
+        .chunks
+        .into_iter()
+        .take(top_k as usize)
+        .map(Chunk::with_web_url_only)
+        .collect())
+}
+
+impl Chunk {
+    /// Keeps a chunk's URL only when it is a web address: a citation opens it, so a
+    /// `javascript:` or `file:` URL from the retrieval API must never become a link.
+    fn with_web_url_only(mut self) -> Self {
+        self.url = self.url.filter(|url| is_web_url(url));
+        self
+    }
+}
+
+/// Whether `url` is an `http://` or `https://` address, the only links citations may carry.
+/// Characters a URL never holds unencoded (spaces, controls, `<>"` and the backtick) are
+/// refused too, so that an exported `<url>` cannot close its own link and open another.
+pub(crate) fn is_web_url(url: &str) -> bool {
+    let web = ["http://", "https://"].iter().any(|scheme| {
+        url.get(..scheme.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(scheme))
+    });
+    web && url.len() > "https://".len()
+        && !url
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '<' | '>' | '"' | '`'))
 }
 
 /// A reqwest error's description without the URL (which may carry credentials).
@@ -91,4 +120,28 @@ pub(crate) fn without_url(err: &reqwest::Error) -> String {
         "the request failed"
     };
     kind.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_web_addresses_are_links() {
+        assert!(is_web_url("https://intranet.example/docs/a.pdf#page=3"));
+        assert!(is_web_url("HTTP://intranet.example/a"));
+        for url in [
+            "javascript:alert(1)",
+            " javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            "data:text/html,<b>x</b>",
+            "file:///etc/passwd",
+            "https://x/>[click](javascript:alert(1))",
+            "https://x/ y",
+            "//evil.example/x",
+            "https://",
+        ] {
+            assert!(!is_web_url(url), "{url}");
+        }
+    }
 }

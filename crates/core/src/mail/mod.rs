@@ -1,4 +1,5 @@
-//! Email: a transport (SMTP through lettre, or .eml files), and an outbox in the database
+//! Email: a transport (SMTP through lettre, or .eml files readable by their owner only, in a
+//! folder only they may open), and an outbox in the database
 //! that loses nothing. Every email is first written to the outbox in the same transaction as
 //! the token it carries; a worker sends it, retrying with backoff while the server is down or
 //! refuses, for up to a day.
@@ -9,9 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use lettre::message::{Mailbox, MultiPart};
-use lettre::{
-    AsyncFileTransport, AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor,
-};
+use lettre::{AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor};
 use tokio::sync::Notify;
 
 use crate::clock::{duration_millis, to_millis, Clock};
@@ -40,7 +39,9 @@ const KEEP_FINISHED: Duration = Duration::from_secs(7 * 86_400);
 pub(crate) enum EmailKind {
     PasswordReset,
     SignIn,
+    ConfirmAddress,
     PasswordChanged,
+    PasswordRemoved,
 }
 
 impl EmailKind {
@@ -48,14 +49,24 @@ impl EmailKind {
         match self {
             Self::PasswordReset => "reset",
             Self::SignIn => "login",
+            Self::ConfirmAddress => "verify",
             Self::PasswordChanged => "password_changed",
+            Self::PasswordRemoved => "password_removed",
         }
+    }
+
+    /// Whether the email carries a one-time link, and so dies with its token.
+    fn carries_token(kind: &str) -> bool {
+        [Self::PasswordReset, Self::SignIn, Self::ConfirmAddress]
+            .iter()
+            .any(|k| k.as_str() == kind)
     }
 }
 
 enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    File(AsyncFileTransport<Tokio1Executor>),
+    /// `.eml` files in this folder (development): each holds a live link until it is used.
+    File(std::path::PathBuf),
 }
 
 /// What one delivery pass did.
@@ -114,16 +125,13 @@ impl Mailer {
                 Some((Transport::Smtp(transport), parse_from(from)?))
             }
             MailSettings::File { dir, from } => {
-                std::fs::create_dir_all(dir).map_err(|err| {
+                crate::files::private_dir(dir).map_err(|_| {
                     config_error(format!(
-                        "Docent cannot create the mail folder {}: {err}.",
+                        "Docent cannot create the mail folder {}; check that the data dir is writable.",
                         dir.display()
                     ))
                 })?;
-                Some((
-                    Transport::File(AsyncFileTransport::new(dir)),
-                    parse_from(from)?,
-                ))
+                Some((Transport::File(dir.clone()), parse_from(from)?))
             }
         };
         Ok(Self {
@@ -189,11 +197,7 @@ impl Mailer {
                         .await
                         .map(|_| ())
                         .map_err(|e| e.to_string()),
-                    Transport::File(file) => file
-                        .send(message)
-                        .await
-                        .map(|_| ())
-                        .map_err(|e| e.to_string()),
+                    Transport::File(dir) => write_eml(dir, message).await,
                 },
                 Err(err) => Err(err),
             };
@@ -353,7 +357,7 @@ fn claim_due(tx: &rusqlite::Transaction<'_>, now: i64, lease_until: i64) -> Resu
             let token_id: Option<i64> = row.get(8)?;
             let used_at: Option<i64> = row.get(9)?;
             let expires_at: Option<i64> = row.get(10)?;
-            let needs_token = kind != EmailKind::PasswordChanged.as_str();
+            let needs_token = EmailKind::carries_token(&kind);
             let void_reason = if !needs_token {
                 None
             } else if token_id.is_none() {
@@ -402,6 +406,23 @@ fn finish(
         rusqlite::params![status, now, error, id],
     )?;
     Ok(())
+}
+
+/// Writes `message` as `<uuid>.eml` in `dir`, mode 0600: written beside under another name and
+/// renamed, so a reader never sees half an email.
+async fn write_eml(dir: &std::path::Path, message: Message) -> Result<(), String> {
+    let name = format!("{}.eml", uuid::Uuid::new_v4());
+    let (partial, done) = (dir.join(format!(".{name}.partial")), dir.join(name));
+    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        use std::io::Write as _;
+        let mut file = crate::files::create_private(&partial)?;
+        file.write_all(&message.formatted())?;
+        file.sync_all()?;
+        std::fs::rename(&partial, &done)
+    })
+    .await
+    .map_err(|err| err.to_string())?
+    .map_err(|err| format!("the email could not be written to {}: {err}", dir.display()))
 }
 
 fn build_message(from: &Mailbox, row: &Claimed) -> Result<Message, String> {

@@ -77,6 +77,50 @@ pub(crate) fn password_reset(link: &str, ttl: Duration) -> RenderedEmail {
     }
 }
 
+/// What an email with a one-time link (web, and the desktop app's when it sent it) and a code
+/// says around its own words: the app link, the code to type `where`, and when both expire.
+struct LinkAndCode {
+    code: String,
+    app_text: String,
+    app_html: String,
+    /// The code and the expiry, in the text part.
+    code_text: String,
+    /// The same, in the HTML part.
+    code_html: String,
+}
+
+impl LinkAndCode {
+    fn new(
+        app_link: Option<&str>,
+        app_label: &str,
+        code: &LoginCode,
+        ttl: Duration,
+        place: &str,
+    ) -> Self {
+        let ttl = human_duration(ttl);
+        let code = code.display();
+        Self {
+            app_text: app_link
+                .map(|link| format!("\nOr open it in the Docent desktop app:\n\n{link}\n"))
+                .unwrap_or_default(),
+            app_html: app_link
+                .map(|link| button(link, app_label))
+                .unwrap_or_default(),
+            code_text: format!(
+                "Or type this code {place}:\n\n    {code}\n\n\
+                 The link and the code expire in {ttl} and work once.\n"
+            ),
+            code_html: format!(
+                "<p>Or type this code {place}:</p>\
+                 <p style=\"font-size:28px;letter-spacing:4px;font-family:monospace\"><strong>{}</strong></p>\
+                 <p>The link and the code expire in {ttl} and work once.</p>",
+                escape(&code)
+            ),
+            code,
+        }
+    }
+}
+
 /// The passwordless sign-in email: a link (web, and the desktop app's when it sent it) and a code.
 pub(crate) fn sign_in(
     web_link: &str,
@@ -84,33 +128,93 @@ pub(crate) fn sign_in(
     code: &LoginCode,
     ttl: Duration,
 ) -> RenderedEmail {
-    let ttl = human_duration(ttl);
-    let code = code.display();
-    let app_text = app_link
-        .map(|link| format!("\nOr open it in the Docent desktop app:\n\n{link}\n"))
-        .unwrap_or_default();
-    let app_html = app_link
-        .map(|link| button(link, "Sign in with the desktop app"))
-        .unwrap_or_default();
+    let parts = LinkAndCode::new(
+        app_link,
+        "Sign in with the desktop app",
+        code,
+        ttl,
+        "where you asked to sign in",
+    );
     RenderedEmail {
-        subject: format!("Your Docent sign-in code: {code}"),
+        subject: format!("Your Docent sign-in code: {}", parts.code),
         text: format!(
-            "To sign in to Docent, open this link:\n\n{web_link}\n{app_text}\n\
-             Or type this code where you asked to sign in:\n\n    {code}\n\n\
-             The link and the code expire in {ttl} and work once.\n\
-             If you did not ask to sign in, ignore this email.\n"
+            "To sign in to Docent, open this link:\n\n{web_link}\n{}\n{}\
+             If you did not ask to sign in, ignore this email.\n",
+            parts.app_text, parts.code_text
         ),
         html: html_page(
             "Sign in to Docent",
             &format!(
-                "<h1 style=\"font-size:20px\">Sign in to Docent</h1>{}{app_html}\
-                 <p>Or type this code where you asked to sign in:</p>\
-                 <p style=\"font-size:28px;letter-spacing:4px;font-family:monospace\"><strong>{}</strong></p>\
-                 <p>The link and the code expire in {ttl} and work once.</p>\
+                "<h1 style=\"font-size:20px\">Sign in to Docent</h1>{}{}{}\
                  <p style=\"font-size:13px;word-break:break-all\">Link: {}</p>",
                 button(web_link, "Sign in to Docent"),
-                escape(&code),
+                parts.app_html,
+                parts.code_html,
                 escape(web_link)
+            ),
+        ),
+    }
+}
+
+/// The email that confirms the address of an account registered with a password: a link (web,
+/// and the desktop app's when it sent it) and a code, both asking for the account's password.
+pub(crate) fn confirm_address(
+    web_link: &str,
+    app_link: Option<&str>,
+    code: &LoginCode,
+    ttl: Duration,
+) -> RenderedEmail {
+    let parts = LinkAndCode::new(
+        app_link,
+        "Confirm in the desktop app",
+        code,
+        ttl,
+        "where you signed up",
+    );
+    RenderedEmail {
+        subject: format!("Confirm your email for Docent: {}", parts.code),
+        text: format!(
+            "Someone created a Docent account with this address and a password.\n\n\
+             If it was you, confirm the address with this link (you will be asked for that password):\n\n{web_link}\n{}\n{}\
+             If it was not you, ignore this email: without the password, nobody can confirm the account, \
+             and signing in to Docent with an emailed link removes a password set by someone else.\n",
+            parts.app_text, parts.code_text
+        ),
+        html: html_page(
+            "Confirm your email for Docent",
+            &format!(
+                "<h1 style=\"font-size:20px\">Confirm your email for Docent</h1>\
+                 <p>Someone created a Docent account with this address and a password. If it was you, confirm \
+                 the address (you will be asked for that password).</p>{}{}{}\
+                 <p>If it was not you, ignore this email: without the password, nobody can confirm the account.</p>\
+                 <p style=\"font-size:13px;word-break:break-all\">Link: {}</p>",
+                button(web_link, "Confirm my email"),
+                parts.app_html,
+                parts.code_html,
+                escape(web_link)
+            ),
+        ),
+    }
+}
+
+/// The notice that a password set before the address was proven has been removed.
+pub(crate) fn password_removed(forgot_link: &str) -> RenderedEmail {
+    RenderedEmail {
+        subject: "A password was removed from your Docent account".to_owned(),
+        text: format!(
+            "You just signed in to Docent with an emailed link or code, which proved that this address is yours.\n\n\
+             The account already had a password, set before anyone had proven the address. Since it may not have been \
+             you who set it, it was removed, and every earlier session of the account was signed out.\n\n\
+             To sign in with a password again, choose one here:\n\n{forgot_link}\n"
+        ),
+        html: html_page(
+            "A password was removed from your Docent account",
+            &format!(
+                "<h1 style=\"font-size:20px\">A password was removed from your Docent account</h1>\
+                 <p>You just signed in with an emailed link or code, which proved that this address is yours.</p>\
+                 <p>The account already had a password, set before anyone had proven the address. Since it may not have \
+                 been you who set it, it was removed, and every earlier session of the account was signed out.</p>{}",
+                button(forgot_link, "Choose a password")
             ),
         ),
     }

@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+use rusqlite::{Connection, OpenFlags, OptionalExtension as _, TransactionBehavior};
 use tokio::sync::Semaphore;
 
 use crate::error::{Error, Result};
@@ -19,6 +19,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/0001_accounts.sql"),
     include_str!("migrations/0002_email.sql"),
     include_str!("migrations/0003_chat.sql"),
+    include_str!("migrations/0004_proven_addresses.sql"),
 ];
 
 /// How long a connection waits for another writer before giving up.
@@ -107,18 +108,11 @@ impl Store {
     }
 }
 
-/// Creates the file (and its folder) readable by its owner only, before SQLite opens it;
-/// SQLite gives the `-wal` and `-shm` files the same mode.
+/// Creates the file (and its folder) readable by its owner only, before SQLite opens it, or
+/// tightens them if they exist; SQLite gives the `-wal` and `-shm` files the file's mode.
 fn create_private_file(path: &Path) -> Result<()> {
     if let Some(dir) = path.parent() {
-        let mut builder = std::fs::DirBuilder::new();
-        builder.recursive(true);
-        #[cfg(unix)]
-        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-        builder
-            .create(dir)
-            .with_context(|| format!("creating the data dir {}", dir.display()))
-            .map_err(Error::Internal)?;
+        crate::files::private_dir(dir)?;
     }
     let mut options = std::fs::OpenOptions::new();
     options.create(true).append(true);
@@ -128,6 +122,11 @@ fn create_private_file(path: &Path) -> Result<()> {
         .open(path)
         .with_context(|| format!("creating the database {}", path.display()))
         .map_err(Error::Internal)?;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut file = path.as_os_str().to_owned();
+        file.push(suffix);
+        crate::files::tighten(Path::new(&file), 0o600);
+    }
     Ok(())
 }
 
@@ -150,7 +149,17 @@ fn connect(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
+/// Applies the pending migrations in one transaction. Foreign keys are off meanwhile (SQLite
+/// ignores the pragma inside a transaction, so it is set around it), as SQLite's procedure for
+/// rebuilding a table asks; every reference is checked before the commit instead.
 fn migrate(conn: &mut Connection) -> Result<()> {
+    conn.pragma_update(None, "foreign_keys", "OFF")?;
+    let migrated = migrate_in_transaction(conn);
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    migrated
+}
+
+fn migrate_in_transaction(conn: &mut Connection) -> Result<()> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let applied: usize = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
     if applied > MIGRATIONS.len() {
@@ -167,6 +176,14 @@ fn migrate(conn: &mut Connection) -> Result<()> {
             .with_context(|| format!("applying migration {}", index + 1))
             .map_err(Error::Internal)?;
         tx.pragma_update(None, "user_version", index + 1)?;
+    }
+    let broken: Option<String> = tx
+        .query_row("PRAGMA foreign_key_check", [], |row| row.get(0))
+        .optional()?;
+    if let Some(table) = broken {
+        return Err(Error::internal(anyhow::anyhow!(
+            "a migration left a broken reference in {table}"
+        )));
     }
     tx.commit()?;
     Ok(())
@@ -218,6 +235,65 @@ mod tests {
         drop(store);
         // Opening again applies nothing twice.
         Store::open(&path).await.unwrap();
+    }
+
+    /// A database of the version before proven addresses (schema 3) keeps everything: the
+    /// outbox still points at its tokens after the token table is rebuilt, and the accounts
+    /// made by an emailed sign-in (no password) count as proven, the others not.
+    #[tokio::test]
+    async fn proven_addresses_migrate_a_schema_3_database_without_losing_anything() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("docent.sqlite3");
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            let tx = conn.transaction().unwrap();
+            for sql in &MIGRATIONS[..3] {
+                tx.execute_batch(sql).unwrap();
+            }
+            tx.pragma_update(None, "user_version", 3).unwrap();
+            tx.execute_batch(
+                "INSERT INTO users (id, email, password_hash, created_at, updated_at)
+                   VALUES ('u1', 'pw@example.com', '$argon2id$x', 10, 10),
+                          ('u2', 'link@example.com', NULL, 20, 20);
+                 INSERT INTO email_tokens (id, purpose, email, user_id, token_hash, code_hash, created_at, expires_at)
+                   VALUES (7, 'login', 'link@example.com', 'u2', x'01', x'02', 30, 99999999999999);
+                 INSERT INTO outbox (kind, token_id, recipient, subject, text_body, html_body, created_at, next_attempt_at)
+                   VALUES ('login', 7, 'link@example.com', 's', 't', 'h', 30, 30);",
+            )
+            .unwrap();
+            tx.commit().unwrap();
+        }
+        let store = Store::open(&path).await.unwrap();
+        type Proven = Vec<(String, Option<i64>)>;
+        let (proven, token_id, purpose_ok, fk): (Proven, Option<i64>, bool, i64) = store
+            .call(|conn| {
+                let proven = conn
+                    .prepare("SELECT email, email_verified_at FROM users ORDER BY id")?
+                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<rusqlite::Result<_>>()?;
+                let token_id = conn.query_row("SELECT token_id FROM outbox", [], |r| r.get(0))?;
+                let purpose_ok = conn
+                    .execute(
+                        "INSERT INTO email_tokens (purpose, email, token_hash, created_at, expires_at)
+                         VALUES ('verify', 'pw@example.com', x'03', 40, 50)",
+                        [],
+                    )
+                    .is_ok();
+                let fk = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0))?;
+                Ok((proven, token_id, purpose_ok, fk))
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            proven,
+            [
+                ("pw@example.com".to_owned(), None),
+                ("link@example.com".to_owned(), Some(20))
+            ]
+        );
+        assert_eq!(token_id, Some(7), "the pending email keeps its token");
+        assert!(purpose_ok, "tokens may confirm addresses now");
+        assert_eq!(fk, 1, "foreign keys are back on after the migration");
     }
 
     #[tokio::test]

@@ -4,7 +4,7 @@ use std::time::Duration;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHasher as _, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use docent_core::{Credentials, Docent, ManualClock, SecretToken, Settings};
+use docent_core::{Credentials, Docent, ManualClock, Requester, SecretToken, Settings};
 use secrecy::SecretString;
 
 const PASSWORD: &str = "Tangerine-Orbit-Quietly-47";
@@ -33,7 +33,9 @@ impl Fixture {
     /// Registers `email` with [`PASSWORD`] and signs in.
     async fn signed_in(&self, email: &str) -> docent_core::NewSession {
         let auth = self.docent.auth();
-        auth.register(credentials(email, PASSWORD)).await.unwrap();
+        auth.register(credentials(email, PASSWORD), &Requester::Local)
+            .await
+            .unwrap();
         auth.login(credentials(email, PASSWORD)).await.unwrap()
     }
 }
@@ -55,7 +57,7 @@ async fn an_old_hash_is_upgraded_at_the_next_successful_login() {
     let user = fixture
         .docent
         .auth()
-        .register(credentials("old@example.com", PASSWORD))
+        .register(credentials("old@example.com", PASSWORD), &Requester::Local)
         .await
         .unwrap();
     let weak = Argon2::new(
@@ -162,7 +164,10 @@ async fn passwordless_accounts_cannot_sign_in_with_a_password() {
     let user = fixture
         .docent
         .auth()
-        .register(credentials("nopass@example.com", PASSWORD))
+        .register(
+            credentials("nopass@example.com", PASSWORD),
+            &Requester::Local,
+        )
         .await
         .unwrap();
     db(&fixture)

@@ -5,14 +5,14 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use axum_extra::extract::CookieJar;
 use docent_core::{
     Accepted, Credentials, CurrentUser, EmailRequest, NewSession, PasswordReset, RegisteredUser,
-    VerifyLogin,
+    VerifyEmail, VerifyLogin,
 };
 use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::error::{ApiError, ErrorResponse};
-use crate::extract::{ApiJson, Authenticated, SESSION_COOKIE};
+use crate::extract::{ApiJson, Authenticated, Client, SESSION_COOKIE};
 use crate::AppState;
 
 /// A new session.
@@ -24,13 +24,18 @@ pub struct LoginResponse {
     pub user_id: Uuid,
     /// The domain of their email.
     pub domain: String,
+    /// Whether the address is proven (only then is the user a member of its domain).
+    pub email_verified: bool,
+    /// Something the user must be told about this sign-in (a password was removed), if any.
+    pub notice: Option<String>,
     /// When the session ends at the latest (it ends sooner when idle).
     #[serde(with = "time::serde::rfc3339")]
     #[schema(value_type = String, format = DateTime)]
     pub expires_at: OffsetDateTime,
 }
 
-/// Creates an account with an email and a password.
+/// Creates an account with an email and a password. The address is not proven: where email is
+/// set up, a confirmation email goes out and password sign-in waits for it.
 #[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = Credentials,
     responses(
         (status = 201, body = RegisteredUser),
@@ -40,9 +45,10 @@ pub struct LoginResponse {
     ))]
 pub async fn register(
     State(state): State<AppState>,
+    Client(client): Client,
     ApiJson(credentials): ApiJson<Credentials>,
 ) -> Result<(StatusCode, Json<RegisteredUser>), ApiError> {
-    let user = state.docent.auth().register(credentials).await?;
+    let user = state.docent.auth().register(credentials, &client).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
 
@@ -51,7 +57,7 @@ pub async fn register(
     responses(
         (status = 200, body = LoginResponse, description = "Also sets the session_id cookie."),
         (status = 401, description = "invalid_credentials", body = ErrorResponse),
-        (status = 403, description = "domain_not_allowed", body = ErrorResponse),
+        (status = 403, description = "domain_not_allowed; email_not_verified (the right password, for an address not confirmed yet: POST /auth/request-verification sends the email again)", body = ErrorResponse),
         (status = 429, description = "too_many_attempts, with Retry-After", body = ErrorResponse),
     ))]
 pub async fn login(
@@ -83,6 +89,8 @@ fn signed_in(
             session_token: session.token.expose_secret().to_owned(),
             user_id: session.user_id,
             domain: session.domain,
+            email_verified: session.email_verified,
+            notice: session.notice,
             expires_at: session.expires_at,
         }),
     )
@@ -98,9 +106,14 @@ fn signed_in(
     ))]
 pub async fn reset_request(
     State(state): State<AppState>,
+    Client(client): Client,
     ApiJson(request): ApiJson<EmailRequest>,
 ) -> Result<(StatusCode, Json<Accepted>), ApiError> {
-    let accepted = state.docent.auth().request_password_reset(request).await?;
+    let accepted = state
+        .docent
+        .auth()
+        .request_password_reset(request, &client)
+        .await?;
     Ok((StatusCode::ACCEPTED, Json(accepted)))
 }
 
@@ -128,10 +141,53 @@ pub async fn reset_password(
     ))]
 pub async fn request_login(
     State(state): State<AppState>,
+    Client(client): Client,
     ApiJson(request): ApiJson<EmailRequest>,
 ) -> Result<(StatusCode, Json<Accepted>), ApiError> {
-    let accepted = state.docent.auth().request_login(request).await?;
+    let accepted = state.docent.auth().request_login(request, &client).await?;
     Ok((StatusCode::ACCEPTED, Json(accepted)))
+}
+
+/// Emails a new confirmation link and code to a password account whose address is not
+/// confirmed yet; answers the same whether or not there is one.
+#[utoipa::path(post, path = "/auth/request-verification", tag = "auth", request_body = EmailRequest,
+    responses(
+        (status = 202, body = Accepted),
+        (status = 403, description = "domain_not_allowed", body = ErrorResponse),
+        (status = 422, description = "invalid_email", body = ErrorResponse),
+        (status = 503, description = "email_not_configured", body = ErrorResponse),
+    ))]
+pub async fn request_verification(
+    State(state): State<AppState>,
+    Client(client): Client,
+    ApiJson(request): ApiJson<EmailRequest>,
+) -> Result<(StatusCode, Json<Accepted>), ApiError> {
+    let accepted = state
+        .docent
+        .auth()
+        .request_verification(request, &client)
+        .await?;
+    Ok((StatusCode::ACCEPTED, Json(accepted)))
+}
+
+/// Confirms the address of a password account with its confirmation email's link token (or the
+/// address and its code) and the account's password, and signs in.
+#[utoipa::path(post, path = "/auth/verify-email", tag = "auth", request_body = VerifyEmail,
+    responses(
+        (status = 200, body = LoginResponse, description = "Also sets the session_id cookie."),
+        (status = 400, description = "invalid_token, invalid_code", body = ErrorResponse),
+        (status = 401, description = "invalid_credentials (the password is not the account's)", body = ErrorResponse),
+        (status = 403, description = "domain_not_allowed", body = ErrorResponse),
+        (status = 422, description = "invalid_email, password_too_long", body = ErrorResponse),
+        (status = 429, description = "too_many_attempts, with Retry-After", body = ErrorResponse),
+    ))]
+pub async fn verify_email(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    ApiJson(proof): ApiJson<VerifyEmail>,
+) -> Result<(CookieJar, Json<LoginResponse>), ApiError> {
+    let session = state.docent.auth().verify_email(proof).await?;
+    Ok(signed_in(&state, jar, session))
 }
 
 /// Signs in with a sign-in link's token, or an email and its code; creates the account at

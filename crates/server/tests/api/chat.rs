@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use docent_core::config::SecretSetting;
+use docent_core::domain::ServiceUrl;
 use docent_core::Settings;
 use serde_json::{json, Value};
 
@@ -11,13 +12,13 @@ use crate::helpers::{assert_error, spawn_app_in, spawn_app_with, TestApp};
 use crate::remote::{FakeLlm, FakeRetrieval, Reply};
 
 pub fn use_remotes(settings: &mut Settings, llm: &FakeLlm, retrieval: Option<&FakeRetrieval>) {
-    settings.chat.llm_base_url = llm.base_url.clone();
+    settings.chat.llm_base_url = ServiceUrl::parse("llm", &llm.base_url).unwrap();
     settings.chat.llm_api_key = Some("llm-test-key".parse::<SecretSetting>().unwrap());
     settings.chat.llm_configured = true;
     settings.chat.llm_model = "test/model-a".to_owned();
     settings.chat.first_token_timeout = Duration::from_secs(5);
     if let Some(retrieval) = retrieval {
-        settings.chat.retrieval_url = Some(retrieval.url.clone());
+        settings.chat.retrieval_url = Some(ServiceUrl::parse("retrieval", &retrieval.url).unwrap());
         settings.chat.retrieval_api_key = Some("retrieval-test-key".parse().unwrap());
     }
 }
@@ -842,7 +843,22 @@ async fn history_lists_newest_first_and_searches_titles_and_messages() {
 
 #[tokio::test]
 async fn domain_sharing_is_read_only_and_only_for_the_domain() {
-    let f = chat_app().await;
+    // Only proven addresses are members of a domain: everyone here signs in by email.
+    let mail = crate::mail::MailServer::start();
+    let llm = FakeLlm::start().await;
+    let retrieval = FakeRetrieval::start().await;
+    let app = spawn_app_with(|s| {
+        use_remotes(s, &llm, Some(&retrieval));
+        crate::email::use_mail(s, &mail);
+    })
+    .await;
+    let token = crate::email::signed_in_by_email(&app, &mail, "asker@example.com").await;
+    let f = ChatFixture {
+        app,
+        llm,
+        retrieval,
+        token,
+    };
     let owner = &f.token;
     let shared_ws: Value = f
         .app
@@ -875,7 +891,7 @@ async fn domain_sharing_is_read_only_and_only_for_the_domain() {
         .unwrap();
     let shared_id = shared["conversation_id"].as_str().unwrap();
 
-    let colleague = f.app.signed_up("colleague@example.com").await;
+    let colleague = crate::email::signed_in_by_email(&f.app, &mail, "colleague@example.com").await;
     let listed: Value = f
         .app
         .get_json("/history?scope=domain", &colleague)
@@ -971,7 +987,7 @@ async fn domain_sharing_is_read_only_and_only_for_the_domain() {
         404
     );
 
-    let outsider = f.app.signed_up("outsider@other.org").await;
+    let outsider = crate::email::signed_in_by_email(&f.app, &mail, "outsider@other.org").await;
     let listed: Value = f
         .app
         .get_json("/history?scope=domain", &outsider)
@@ -1298,6 +1314,43 @@ async fn another_users_ids_are_not_found_on_every_endpoint() {
     assert_eq!(ws["name"], "Personal");
 }
 
+/// The token of the link `marker?token=...` in an email the file transport wrote into the data
+/// dir's mail folder, once the whole file is there. The server's own mail worker may hold the
+/// message (leased) while it writes it, so delivering here can find nothing to do.
+async fn written_token(app: &TestApp, marker: &str) -> String {
+    let mail_dir = app.data_dir.path().join("mail");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let text = loop {
+        app.docent.deliver_outbox().await.unwrap();
+        let written = std::fs::read_dir(&mail_dir)
+            .into_iter()
+            .flatten()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|e| e == "eml"))
+            .filter_map(|path| std::fs::read(path).ok())
+            .filter_map(|raw| {
+                let parsed = mailparse::parse_mail(&raw).ok()?;
+                parsed.subparts.first()?.get_body().ok()
+            })
+            .find(|text| text.contains(marker));
+        if let Some(text) = written {
+            break text;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no email with {marker} was written"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    text.split(marker)
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
 #[tokio::test]
 async fn a_password_reset_deletes_temporary_conversations() {
     let llm = FakeLlm::start().await;
@@ -1309,7 +1362,23 @@ async fn a_password_reset_deletes_temporary_conversations() {
         };
     })
     .await;
-    let token = app.signed_up("forgetful@example.com").await;
+    assert_eq!(
+        app.register("forgetful@example.com", crate::helpers::PASSWORD)
+            .await
+            .status(),
+        201
+    );
+    let confirm_token = written_token(&app, "/verify-email?token=").await;
+    let confirmed: Value = app
+        .post_json(
+            "/auth/verify-email",
+            &json!({"token": confirm_token, "password": crate::helpers::PASSWORD}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let token = confirmed["session_token"].as_str().unwrap().to_owned();
     let workspaces: Value = app
         .get_json("/workspaces", &token)
         .await
@@ -1340,38 +1409,7 @@ async fn a_password_reset_deletes_temporary_conversations() {
         &json!({"email": "forgetful@example.com"}),
     )
     .await;
-    // The server's own mail worker may hold the message (leased) while it writes it, so
-    // delivering here can find nothing to do: wait until the whole file is there.
-    let mail_dir = app.data_dir.path().join("mail");
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    let text = loop {
-        app.docent.deliver_outbox().await.unwrap();
-        let written = std::fs::read_dir(&mail_dir)
-            .ok()
-            .and_then(|mut entries| entries.next())
-            .and_then(|entry| std::fs::read(entry.unwrap().path()).ok())
-            .and_then(|raw| {
-                let parsed = mailparse::parse_mail(&raw).ok()?;
-                parsed.subparts.first()?.get_body().ok()
-            })
-            .filter(|text| text.contains("token="));
-        if let Some(text) = written {
-            break text;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the reset email was never written"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    };
-    let reset_token = text
-        .split("token=")
-        .nth(1)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned();
+    let reset_token = written_token(&app, "/reset-password?token=").await;
     let response = app
         .post_json(
             "/auth/reset-password",
@@ -1411,7 +1449,8 @@ async fn an_unreachable_llm_is_tried_twice_then_reported() {
     let llm = FakeLlm::start().await;
     let app = spawn_app_with(|s| {
         use_remotes(s, &llm, None);
-        s.chat.llm_base_url = format!("http://127.0.0.1:{closed_port}/v1");
+        s.chat.llm_base_url =
+            ServiceUrl::parse("llm", &format!("http://127.0.0.1:{closed_port}/v1")).unwrap();
     })
     .await;
     let token = app.signed_up("offline@example.com").await;

@@ -11,7 +11,7 @@ use crate::mail::MailServer;
 
 const NEW_PASSWORD: &str = "Marigold-Lantern-Drifts-Slowly-8";
 
-fn use_mail(settings: &mut Settings, mail: &MailServer) {
+pub fn use_mail(settings: &mut Settings, mail: &MailServer) {
     settings.mail = MailSettings::Smtp {
         url: mail.url().parse().unwrap(),
         from: "Docent <docent@example.com>".to_owned(),
@@ -20,6 +20,48 @@ fn use_mail(settings: &mut Settings, mail: &MailServer) {
 
 async fn app_with_mail(mail: &MailServer) -> TestApp {
     spawn_app_with(|s| use_mail(s, mail)).await
+}
+
+/// Signs `email` in by the link of a new sign-in email (creating a proven account the first
+/// time); the session.
+pub async fn signed_in_by_email(app: &TestApp, mail: &MailServer, email: &str) -> String {
+    let before = mail.received_by(email).len();
+    let response = app
+        .post_json("/auth/request-login", &json!({ "email": email }))
+        .await;
+    assert_eq!(response.status(), 202);
+    let token = mail
+        .wait_for(email, before + 1)
+        .await
+        .token(&format!("{}/login/verify?token=", app.address));
+    let response = app
+        .post_json("/auth/verify-login", &json!({ "token": token }))
+        .await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    body["session_token"].as_str().unwrap().to_owned()
+}
+
+/// Registers `email` with [`PASSWORD`] and confirms the address with the code of its
+/// confirmation email, which is the first email it gets (and the first outbox row); the session.
+pub async fn confirmed(app: &TestApp, mail: &MailServer, email: &str) -> String {
+    assert_eq!(app.register(email, PASSWORD).await.status(), 201);
+    let confirmation = mail.wait_for(email, 1).await;
+    assert!(
+        confirmation.subject.starts_with("Confirm your email"),
+        "{}",
+        confirmation.subject
+    );
+    let response = app
+        .post_json(
+            "/auth/verify-email",
+            &json!({"email": email, "code": confirmation.code(), "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["email_verified"], true);
+    body["session_token"].as_str().unwrap().to_owned()
 }
 
 async fn outbox_statuses(app: &TestApp) -> Vec<String> {
@@ -37,7 +79,7 @@ async fn outbox_statuses(app: &TestApp) -> Vec<String> {
 async fn password_reset_end_to_end() {
     let mail = MailServer::start();
     let app = app_with_mail(&mail).await;
-    let old_session = app.signed_up("reset@example.com").await;
+    let old_session = confirmed(&app, &mail, "reset@example.com").await;
 
     let response = app
         .post_json(
@@ -46,7 +88,7 @@ async fn password_reset_end_to_end() {
         )
         .await;
     assert_eq!(response.status(), 202);
-    let email = mail.wait_for("reset@example.com", 1).await;
+    let email = mail.wait_for("reset@example.com", 2).await;
     assert_eq!(email.subject, "Reset your Docent password");
     assert!(email.text.contains("expires in 1 hour"), "{}", email.text);
     assert!(
@@ -80,7 +122,7 @@ async fn password_reset_end_to_end() {
         app.login("reset@example.com", NEW_PASSWORD).await.status(),
         200
     );
-    let notice = mail.wait_for("reset@example.com", 2).await;
+    let notice = mail.wait_for("reset@example.com", 3).await;
     assert_eq!(notice.subject, "Your Docent password was changed");
 
     // Single use.
@@ -97,7 +139,7 @@ async fn password_reset_end_to_end() {
 async fn reset_requests_answer_the_same_for_unknown_emails_and_send_nothing() {
     let mail = MailServer::start();
     let app = app_with_mail(&mail).await;
-    app.signed_up("known@example.com").await;
+    confirmed(&app, &mail, "known@example.com").await;
     let known = app
         .post_json(
             "/auth/reset-request",
@@ -123,17 +165,21 @@ async fn reset_requests_answer_the_same_for_unknown_emails_and_send_nothing() {
             .unwrap()
             .replace("nobody@", "X@")
     );
-    mail.wait_for("known@example.com", 1).await;
+    mail.wait_for("known@example.com", 2).await;
     app.docent.deliver_outbox().await.unwrap();
     assert!(mail.received_by("nobody@example.com").is_empty());
-    assert_eq!(outbox_statuses(&app).await, ["sent"]);
+    assert_eq!(
+        outbox_statuses(&app).await,
+        ["sent", "sent"],
+        "the confirmation and the reset"
+    );
 }
 
 #[tokio::test]
 async fn reset_links_expire_after_an_hour_and_a_new_request_voids_the_old_one() {
     let mail = MailServer::start();
     let app = app_with_mail(&mail).await;
-    app.signed_up("expiry@example.com").await;
+    confirmed(&app, &mail, "expiry@example.com").await;
     let prefix = format!("{}/reset-password?token=", app.address);
 
     app.post_json(
@@ -141,14 +187,14 @@ async fn reset_links_expire_after_an_hour_and_a_new_request_voids_the_old_one() 
         &json!({"email": "expiry@example.com"}),
     )
     .await;
-    let first = mail.wait_for("expiry@example.com", 1).await.token(&prefix);
+    let first = mail.wait_for("expiry@example.com", 2).await.token(&prefix);
     app.advance(Duration::from_secs(61));
     app.post_json(
         "/auth/reset-request",
         &json!({"email": "expiry@example.com"}),
     )
     .await;
-    let second = mail.wait_for("expiry@example.com", 2).await.token(&prefix);
+    let second = mail.wait_for("expiry@example.com", 3).await.token(&prefix);
     assert_ne!(first, second);
 
     let response = app
@@ -178,11 +224,11 @@ async fn reset_links_expire_after_an_hour_and_a_new_request_voids_the_old_one() 
 async fn ten_concurrent_redemptions_of_one_reset_link_give_exactly_one_success() {
     let mail = MailServer::start();
     let app = app_with_mail(&mail).await;
-    app.signed_up("race@example.com").await;
+    confirmed(&app, &mail, "race@example.com").await;
     app.post_json("/auth/reset-request", &json!({"email": "race@example.com"}))
         .await;
     let token = mail
-        .wait_for("race@example.com", 1)
+        .wait_for("race@example.com", 2)
         .await
         .token(&format!("{}/reset-password?token=", app.address));
     let mut requests = tokio::task::JoinSet::new();
@@ -269,7 +315,8 @@ async fn sign_in_by_code_signs_into_the_existing_account() {
         &json!({"email": "coder@example.com"}),
     )
     .await;
-    let code = mail.wait_for("coder@example.com", 1).await.code();
+    // Its first email confirms the registration; the second is the sign-in.
+    let code = mail.wait_for("coder@example.com", 2).await.code();
     assert_eq!(code.len(), 9, "{code}");
     let response = app
         .post_json(
@@ -290,7 +337,7 @@ async fn sign_in_by_code_signs_into_the_existing_account() {
 }
 
 #[tokio::test]
-async fn five_wrong_codes_void_the_request() {
+async fn five_wrong_codes_void_the_code_but_not_the_link() {
     let mail = MailServer::start();
     let app = app_with_mail(&mail).await;
     app.post_json(
@@ -298,7 +345,8 @@ async fn five_wrong_codes_void_the_request() {
         &json!({"email": "guess@example.com"}),
     )
     .await;
-    let code = mail.wait_for("guess@example.com", 1).await.code();
+    let email = mail.wait_for("guess@example.com", 1).await;
+    let code = email.code();
     let wrong = if code.starts_with('A') {
         "BBBB-BBBB"
     } else {
@@ -320,6 +368,11 @@ async fn five_wrong_codes_void_the_request() {
         )
         .await;
     assert_error(response, 400, "invalid_code").await;
+    let token = email.token(&format!("{}/login/verify?token=", app.address));
+    let response = app
+        .post_json("/auth/verify-login", &json!({"token": token}))
+        .await;
+    assert_eq!(response.status(), 200, "wrong codes never void the link");
 }
 
 #[tokio::test]
@@ -425,7 +478,7 @@ async fn the_rate_limit_is_silent_one_a_minute_five_an_hour() {
 async fn the_outbox_keeps_email_while_smtp_is_down_and_across_a_restart() {
     let mut mail = MailServer::start();
     let app = app_with_mail(&mail).await;
-    app.signed_up("patient@example.com").await;
+    confirmed(&app, &mail, "patient@example.com").await;
     mail.stop();
 
     let response = app
@@ -437,7 +490,7 @@ async fn the_outbox_keeps_email_while_smtp_is_down_and_across_a_restart() {
     assert_eq!(response.status(), 202);
     let report = app.docent.deliver_outbox().await.unwrap();
     let statuses = outbox_statuses(&app).await;
-    assert_eq!(statuses, ["pending"], "{report:?}");
+    assert_eq!(statuses, ["sent", "pending"], "{report:?}");
 
     // Docent restarts while the SMTP server is still down; then the server comes back.
     let data_dir = app.stop().await;
@@ -445,9 +498,9 @@ async fn the_outbox_keeps_email_while_smtp_is_down_and_across_a_restart() {
     let app = spawn_app_in(data_dir, |s| use_mail(s, &mail)).await;
     app.advance(Duration::from_secs(30));
     app.docent.deliver_outbox().await.unwrap();
-    let email = mail.wait_for("patient@example.com", 1).await;
+    let email = mail.wait_for("patient@example.com", 2).await;
     assert_eq!(email.subject, "Reset your Docent password");
-    assert_eq!(outbox_statuses(&app).await, ["sent"]);
+    assert_eq!(outbox_statuses(&app).await, ["sent", "sent"]);
 
     // The link still works, and neither it nor any token is left in the database files.
     let token = email.token("/reset-password?token=");
@@ -518,14 +571,14 @@ async fn an_email_whose_link_ended_while_smtp_was_down_is_dropped_not_sent() {
 async fn an_email_that_cannot_be_sent_for_a_day_is_given_up_and_marked_failed() {
     let mut mail = MailServer::start();
     let app = app_with_mail(&mail).await;
-    app.signed_up("unlucky@example.com").await;
+    confirmed(&app, &mail, "unlucky@example.com").await;
     app.post_json(
         "/auth/reset-request",
         &json!({"email": "unlucky@example.com"}),
     )
     .await;
     let token = mail
-        .wait_for("unlucky@example.com", 1)
+        .wait_for("unlucky@example.com", 2)
         .await
         .token("/reset-password?token=");
     mail.stop();
@@ -546,7 +599,7 @@ async fn an_email_that_cannot_be_sent_for_a_day_is_given_up_and_marked_failed() 
         }
         app.advance(Duration::from_secs(30 * 60));
     }
-    assert_eq!(outbox_statuses(&app).await, ["sent", "failed"]);
+    assert_eq!(outbox_statuses(&app).await, ["sent", "sent", "failed"]);
     assert!(
         (40..=60).contains(&retries),
         "retried about every half hour for a day: {retries}"
@@ -557,11 +610,11 @@ async fn an_email_that_cannot_be_sent_for_a_day_is_given_up_and_marked_failed() 
 async fn blocking_a_domain_ends_its_accounts_sign_ins_password_and_reset_too() {
     let mail = MailServer::start();
     let app = app_with_mail(&mail).await;
-    let token = app.signed_up("kim@partner.example").await;
+    let token = confirmed(&app, &mail, "kim@partner.example").await;
     let reset_request = json!({"email": "kim@partner.example"});
     let response = app.post_json("/auth/reset-request", &reset_request).await;
     assert_eq!(response.status(), 202);
-    let reset = mail.wait_for("kim@partner.example", 1).await;
+    let reset = mail.wait_for("kim@partner.example", 2).await;
     let reset_token = reset.token(&format!("{}/reset-password?token=", app.address));
 
     // The operator blocks the domain and restarts the server on the same data.
@@ -601,4 +654,83 @@ async fn blocking_a_domain_ends_its_accounts_sign_ins_password_and_reset_too() {
         app.login("kim@partner.example", PASSWORD).await.status(),
         200
     );
+}
+
+#[tokio::test]
+async fn a_confirmation_is_sent_again_on_request_and_asks_for_the_password() {
+    let mail = MailServer::start();
+    let app = app_with_mail(&mail).await;
+    let registered = app.register("again@example.com", PASSWORD).await;
+    assert_eq!(registered.status(), 201);
+    let first = mail.wait_for("again@example.com", 1).await;
+    assert!(
+        first.text.contains("asked for that password"),
+        "{}",
+        first.text
+    );
+    let prefix = format!("{}/verify-email?token=", app.address);
+    let again = json!({"email": "again@example.com"});
+    // At most one a minute: the same answer, nothing sent.
+    let response = app.post_json("/auth/request-verification", &again).await;
+    assert_eq!(response.status(), 202);
+    app.docent.deliver_outbox().await.unwrap();
+    assert_eq!(mail.received_by("again@example.com").len(), 1);
+    app.advance(Duration::from_secs(61));
+    let answer: Value = app
+        .post_json("/auth/request-verification", &again)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let unknown: Value = app
+        .post_json(
+            "/auth/request-verification",
+            &json!({"email": "nobody@example.com"}),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        answer["message"].as_str().unwrap().replace("again@", "X@"),
+        unknown["message"]
+            .as_str()
+            .unwrap()
+            .replace("nobody@", "X@"),
+        "the same answer for an address with no account"
+    );
+    let second = mail.wait_for("again@example.com", 2).await;
+
+    // The newer email voids the older; the link needs the account's password.
+    let response = app
+        .post_json(
+            "/auth/verify-email",
+            &json!({"token": first.token(&prefix), "password": PASSWORD}),
+        )
+        .await;
+    assert_error(response, 400, "invalid_token").await;
+    let response = app
+        .post_json(
+            "/auth/verify-email",
+            &json!({"token": second.token(&prefix), "password": "Somebody-Elses-Guess-77"}),
+        )
+        .await;
+    assert_error(response, 401, "invalid_credentials").await;
+    let response = app
+        .post_json(
+            "/auth/verify-email",
+            &json!({"token": second.token(&prefix), "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    let session: Value = response.json().await.unwrap();
+    assert_eq!(session["email_verified"], true);
+    assert_eq!(app.login("again@example.com", PASSWORD).await.status(), 200);
+
+    // Confirmed, nothing more is sent.
+    app.advance(Duration::from_secs(61));
+    let response = app.post_json("/auth/request-verification", &again).await;
+    assert_eq!(response.status(), 202);
+    app.docent.deliver_outbox().await.unwrap();
+    assert_eq!(mail.received_by("again@example.com").len(), 2);
 }

@@ -25,7 +25,26 @@ pub struct MailServer {
     pub port: u16,
     maildir: tempfile::TempDir,
     child: Option<Child>,
+    /// The user name and password it requires (`AUTH PLAIN` or `LOGIN`), if any.
+    login: Option<(String, String)>,
 }
+
+/// aiosmtpd's command line has no authentication, so this small program starts its controller
+/// with an authenticator that accepts one user (over plain SMTP on loopback, for the test).
+const AUTH_SERVER: &str = r#"
+import signal, sys
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Mailbox
+from aiosmtpd.smtp import AuthResult, LoginPassword
+host, port, maildir, user, password = sys.argv[1:]
+def check(server, session, envelope, mechanism, data):
+    ok = isinstance(data, LoginPassword) and data.login.decode() == user and data.password.decode() == password
+    return AuthResult(success=ok)
+controller = Controller(Mailbox(maildir), hostname=host, port=int(port), authenticator=check,
+                        auth_require_tls=False, auth_required=True)
+controller.start()
+signal.sigwait([signal.SIGTERM, signal.SIGINT])
+"#;
 
 /// One received email.
 #[derive(Debug, Clone)]
@@ -64,6 +83,19 @@ impl MailServer {
             port,
             maildir: tempfile::tempdir().unwrap(),
             child: None,
+            login: None,
+        };
+        server.restart();
+        server
+    }
+
+    /// A server that only takes mail from `user` with `password`.
+    pub fn start_with_login(user: &str, password: &str) -> Self {
+        let mut server = Self {
+            port: mail_port(),
+            maildir: tempfile::tempdir().unwrap(),
+            child: None,
+            login: Some((user.to_owned(), password.to_owned())),
         };
         server.restart();
         server
@@ -93,11 +125,20 @@ impl MailServer {
     /// Starts the server (again) on the same port and Maildir.
     pub fn restart(&mut self) {
         assert!(self.child.is_none(), "already running");
-        let child = Command::new(python())
-            .args(["-m", "aiosmtpd", "-n", "-l"])
-            .arg(format!("127.0.0.1:{}", self.port))
-            .args(["-c", "aiosmtpd.handlers.Mailbox"])
-            .arg(self.maildir.path().join("mail"))
+        let mut command = Command::new(python());
+        let maildir = self.maildir.path().join("mail");
+        match &self.login {
+            None => command
+                .args(["-m", "aiosmtpd", "-n", "-l"])
+                .arg(format!("127.0.0.1:{}", self.port))
+                .args(["-c", "aiosmtpd.handlers.Mailbox"])
+                .arg(&maildir),
+            Some((user, password)) => command
+                .args(["-c", AUTH_SERVER, "127.0.0.1", &self.port.to_string()])
+                .arg(&maildir)
+                .args([user, password]),
+        };
+        let child = command
             .stdout(Stdio::null())
             .stderr(
                 std::fs::OpenOptions::new()

@@ -44,7 +44,11 @@ async fn status_tells_a_reachable_llm_from_an_unreachable_retrieval_api() {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         format!("http://{}/search", listener.local_addr().unwrap())
     };
-    let fx = crate::chat::chat_app_with(|s| s.chat.retrieval_url = Some(closed)).await;
+    let fx = crate::chat::chat_app_with(|s| {
+        s.chat.retrieval_url =
+            Some(docent_core::domain::ServiceUrl::parse("retrieval", &closed).unwrap())
+    })
+    .await;
     let status: Value = fx
         .app
         .client
