@@ -15,12 +15,15 @@ mod files;
 pub mod links;
 mod mail;
 mod store;
+#[cfg(feature = "testing")]
+pub mod testing;
+pub mod user;
 
 use std::sync::Arc;
 
 pub use auth::{
-    Accepted, AuthService, CleanupReport, Credentials, CurrentUser, EmailRequest, NewSession,
-    PasswordReset, RegisteredUser, VerifyEmail, VerifyLogin,
+    Accepted, AuthService, Credentials, EmailRequest, NewSession, PasswordReset, RegisteredUser,
+    VerifyEmail, VerifyLogin,
 };
 pub use chat::types::{
     ChatAnswer, ChatEvent, ChatHistory, Citation, Conversation, ConversationPatch, Export,
@@ -36,6 +39,7 @@ pub use config::{Settings, SettingsLayer};
 pub use domain::{Requester, SecretToken};
 pub use error::{Error, ErrorBody, ErrorKind, Result};
 pub use mail::{DeliveryReport, MailWorker};
+pub use user::CurrentUser;
 
 use crate::auth::{AuthParts, EmailLinks, Hasher, SessionPolicy};
 use crate::domain::PasswordPolicy;
@@ -51,7 +55,7 @@ pub struct Docent {
 #[derive(Debug)]
 struct Inner {
     settings: Settings,
-    store: Arc<Store>,
+    store: Store,
     mailer: Arc<Mailer>,
     auth: AuthService,
     chat: Arc<ChatService>,
@@ -66,7 +70,7 @@ impl Docent {
     /// Opens the data dir with a given clock (tests move a [`ManualClock`]).
     pub async fn open_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Result<Self> {
         settings.check_enforceable()?;
-        let store = Arc::new(Store::open(&settings.database_path()).await?);
+        let store = Store::open_sqlite(&settings.database_path()).await?;
         let hasher = Hasher::start().await?;
         let mailer = Arc::new(Mailer::new(&settings.mail, store.clone(), clock.clone())?);
         let chat = Arc::new(ChatService::new(
@@ -94,9 +98,11 @@ impl Docent {
                 verify_ttl: settings.verify_token_ttl,
                 desktop_links: settings.desktop_links,
             },
+            // Every new account gets its Personal workspace, in the transaction that makes it.
+            new_account: chat::create_personal_workspace,
         });
         tracing::info!(
-            database = %store.path().display(),
+            database = %store.location().display(),
             email = mailer.is_configured(),
             "data dir open"
         );
@@ -146,9 +152,24 @@ impl Docent {
         })
     }
 
-    /// Deletes whatever has expired (sessions, tokens, throttling records).
+    /// Deletes whatever has expired (sessions, tokens, throttling records, old outbox rows)
+    /// and marks answers a crash left half-written as failed, in one transaction.
     pub async fn cleanup_expired(&self) -> Result<CleanupReport> {
-        self.inner.auth.cleanup_expired().await
+        let now = self.inner.auth.now();
+        let docent = self.clone();
+        self.inner
+            .store
+            .write(move |tx| {
+                let expired = docent.inner.auth.delete_expired(tx, now)?;
+                Ok(CleanupReport {
+                    sessions: expired.sessions,
+                    login_failures: expired.login_failures,
+                    email_tokens: expired.email_tokens,
+                    outbox: mail::delete_finished(tx, now)?,
+                    interrupted_answers: chat::fail_stale_answers(tx, now)?,
+                })
+            })
+            .await
     }
 
     /// Runs [`Docent::cleanup_expired`] every `settings.cleanup_interval` until the returned
@@ -185,14 +206,32 @@ impl Docent {
 
     /// Checks that the database answers.
     pub async fn check_health(&self) -> Result<()> {
-        self.inner
-            .store
-            .call(|conn| Ok(conn.query_row("SELECT 1", [], |_| Ok(()))?))
-            .await
+        self.inner.store.ping().await
+    }
+
+    /// The store behind the services, for tests and benchmarks.
+    #[cfg(feature = "testing")]
+    pub fn testing(&self) -> testing::Testing<'_> {
+        testing::Testing(self)
     }
 
     /// The SQLite file this core writes.
     pub fn database_path(&self) -> &std::path::Path {
-        self.inner.store.path()
+        self.inner.store.location()
     }
+}
+
+/// What a cleanup pass removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CleanupReport {
+    /// Sessions past their lifetime or idle timeout.
+    pub sessions: usize,
+    /// Failed-login records older than the throttling window.
+    pub login_failures: usize,
+    /// Reset, sign-in and confirmation tokens past their lifetime.
+    pub email_tokens: usize,
+    /// Outbox rows finished more than a week ago.
+    pub outbox: usize,
+    /// Answers left half-written by a crash, now marked failed.
+    pub interrupted_answers: usize,
 }

@@ -197,41 +197,35 @@ async fn main() {
         .unwrap();
     let user_id = me["user_id"].as_str().unwrap().to_owned();
     let workspace_id = workspaces[0]["id"].as_str().unwrap().to_owned();
-    let db_path = data.path().join("docent.sqlite3");
+    let user_id: uuid::Uuid = user_id.parse().unwrap();
+    let workspace_id: uuid::Uuid = workspace_id.parse().unwrap();
     let seeding = Instant::now();
-    tokio::task::spawn_blocking(move || {
-        let mut conn = rusqlite::Connection::open(db_path).unwrap();
-        conn.busy_timeout(Duration::from_secs(30)).unwrap();
-        let tx = conn.transaction().unwrap();
-        let mut words = Words(42);
-        let start: i64 = 1_700_000_000_000;
-        for c in 0..CONVERSATIONS {
-            let conversation = uuid::Uuid::new_v4().to_string();
-            let at = start + (c as i64) * 60_000;
-            let title = words.sentence(4);
-            tx.execute(
-                "INSERT INTO conversations (id, workspace_id, user_id, title, first_query, temporary, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?4, 0, ?5, ?5)",
-                rusqlite::params![conversation, workspace_id, user_id, title, at],
-            )
-            .unwrap();
-            for m in 0..MESSAGES_PER_CONVERSATION {
+    // A second core on the server's data dir (SQLite lets both write): the history goes in
+    // through the store, as the server would have written it.
+    let seeder = docent_core::Docent::open(docent_core::Settings::with_data_dir(data.path()))
+        .await
+        .unwrap();
+    let mut words = Words(42);
+    let start = time::OffsetDateTime::from_unix_timestamp(1_700_000_000).unwrap();
+    for c in 0..CONVERSATIONS {
+        let at = start + time::Duration::minutes(c as i64);
+        let title = words.sentence(4);
+        let messages = (0..MESSAGES_PER_CONVERSATION)
+            .map(|m| {
                 let mut text = words.sentence(24);
                 if (c * MESSAGES_PER_CONVERSATION + m) % 200 == 0 {
                     text.push_str(" zephyrine");
                 }
-                tx.execute(
-                    "INSERT INTO messages (id, conversation_id, role, content, status, created_at)
-                     VALUES (?1, ?2, ?3, ?4, 'complete', ?5)",
-                    rusqlite::params![uuid::Uuid::new_v4().to_string(), conversation, if m % 2 == 0 { "user" } else { "assistant" }, text, at + m as i64],
-                )
-                .unwrap();
-            }
-        }
-        tx.commit().unwrap();
-    })
-    .await
-    .unwrap();
+                text
+            })
+            .collect();
+        seeder
+            .testing()
+            .seed_conversation(user_id, workspace_id, title, messages, at)
+            .await
+            .unwrap();
+    }
+    drop(seeder);
     eprintln!("seeded in {:.1} s", seeding.elapsed().as_secs_f64());
 
     let timed = |path: String| {

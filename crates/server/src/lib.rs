@@ -7,6 +7,7 @@
 
 pub mod error;
 pub mod extract;
+pub mod openapi;
 pub mod routes;
 pub mod serve;
 pub mod ui;
@@ -53,6 +54,7 @@ pub struct AppState {
 #[openapi(
     info(title = "Docent", description = "Docent's local server: accounts, sessions, workspaces, conversations and chat."),
     modifiers(&SecuritySchemes),
+    components(schemas(docent_core::HistoryScope)),
     tags(
         (name = "auth", description = "Accounts and sessions"),
         (name = "workspaces", description = "Workspaces"),
@@ -81,7 +83,7 @@ impl Modify for SecuritySchemes {
 
 /// The API routes and their OpenAPI document, from the same annotations.
 fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(routes::health::health))
         .routes(routes!(routes::auth::register))
         .routes(routes!(routes::auth::login))
@@ -120,7 +122,9 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(routes::chat::search))
         .routes(routes!(routes::settings::get, routes::settings::update))
         .routes(routes!(routes::settings::status))
-        .split_for_parts()
+        .split_for_parts();
+    openapi::CompleteContract.modify(&mut openapi);
+    (router, openapi)
 }
 
 /// The OpenAPI document of this server.

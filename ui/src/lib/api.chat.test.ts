@@ -375,6 +375,17 @@ describe('sendMessage (SSE)', () => {
     }
   });
 
+  it('reads CRLF line ends split between chunks, skips keep-alive comments, and drops a cut-off event', async () => {
+    const crlf = stream.replaceAll('\n', '\r\n');
+    const cut = crlf.indexOf('\r\n') + 1; // between the CR and the LF of the first line
+    stubFetch(sse([': keep-alive\r\n\r\n', crlf.slice(0, cut), crlf.slice(cut)]));
+    const answer = await httpApi.sendMessage({ message: 'q' });
+    expect(answer.answer).toBe('Twenty-five days [1].');
+
+    stubFetch(sse(['event: delta\ndata: {"text":"Part"}\n\n', 'event: done\ndata: {"conversation_id":"c9"']));
+    expect(await rejection(httpApi.sendMessage({ message: 'q' }))).toMatchObject({ code: 'stream_interrupted' });
+  });
+
   it('reports a stopped answer with what was written', async () => {
     stubFetch(
       sse([

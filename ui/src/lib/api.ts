@@ -48,7 +48,7 @@ import {
   type ConnectionStatus,
   type SettingsUpdate,
 } from './settings-types';
-import { SseParser } from './sse';
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
 import { tauriApi } from './tauri-api';
 import { isRecord, optBool, optStr, record, str, type Fail } from './wire';
 
@@ -597,7 +597,10 @@ export function createHttpApi(options: HttpApiOptions = {}): Api {
       const reader = response.body?.getReader();
       if (!reader) throw fail();
       const stream = new ChatStream(handlers, fail, streamError);
-      const parser = new SseParser();
+      // The WHATWG event-stream rules (line ends, comments, multi-line data) come from a kept
+      // library; an event cut off at the end of the stream is never dispatched.
+      const received: EventSourceMessage[] = [];
+      const parser = createParser({ onEvent: (event) => received.push(event) });
       const decoder = new TextDecoder();
       wait(streamIdleMs);
       try {
@@ -608,17 +611,16 @@ export function createHttpApi(options: HttpApiOptions = {}): Api {
           } catch {
             throw failure();
           }
-          const text = chunk.done ? decoder.decode() : decoder.decode(chunk.value, { stream: true });
-          const events = parser.push(text);
-          if (chunk.done) events.push(...parser.end());
-          for (const event of events) {
+          // A character split between two chunks is held back by the decoder until it is whole.
+          parser.feed(chunk.done ? decoder.decode() : decoder.decode(chunk.value, { stream: true }));
+          for (const event of received.splice(0)) {
             let data: unknown;
             try {
               data = JSON.parse(event.data);
             } catch {
               throw fail();
             }
-            const done = stream.apply(event.event, data);
+            const done = stream.apply(event.event ?? 'message', data);
             if (done) return done;
           }
           if (chunk.done) break;

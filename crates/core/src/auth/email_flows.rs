@@ -13,18 +13,22 @@
 
 use std::time::Duration;
 
-use rusqlite::OptionalExtension as _;
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{insert_session, parse_user_id, reserve_attempt, AuthService, NewSession};
+use super::{reserve_attempt, AuthService, NewSession};
 use crate::clock::{duration_millis, to_millis};
 use crate::domain::{
     Email, LoginCode, NewPassword, PasswordAttempt, Requester, SecretToken, TokenHash,
 };
 use crate::error::{Error, Result};
-use crate::mail::{enqueue, templates, EmailKind};
+use crate::mail::templates;
+use crate::store::accounts::NewAccount;
+pub(crate) use crate::store::email_tokens::Purpose;
+use crate::store::email_tokens::{LiveToken, NewToken};
+use crate::store::outbox::{EmailKind, NewEmail};
+use crate::store::{Millis, Tx};
 
 /// Emails per address, purpose and requesting client: at most one each minute ...
 const MIN_GAP: Duration = Duration::from_secs(60);
@@ -132,50 +136,56 @@ pub struct Accepted {
     pub message: String,
 }
 
-/// What an emailed token is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Purpose {
-    Reset,
-    Login,
-    Verify,
-}
-
-impl Purpose {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Reset => "reset",
-            Self::Login => "login",
-            Self::Verify => "verify",
-        }
-    }
-}
-
 /// Whether `email` may be sent another email for `purpose` now, at the request of `client`;
 /// records it when so.
-fn take_email_allowance(
-    tx: &rusqlite::Transaction<'_>,
+pub(crate) fn take_email_allowance(
+    tx: &dyn Tx,
     purpose: Purpose,
     email: &str,
     client: &Requester,
-    now: i64,
+    now: Millis,
 ) -> Result<bool> {
     let client = client.allowance_key();
-    let hour_ago = now - 3_600_000;
-    let (by_client, newest_by_client, by_anyone): (i64, Option<i64>, i64) = tx.query_row(
-        "SELECT count(*) FILTER (WHERE client = ?3), max(requested_at) FILTER (WHERE client = ?3), count(*)
-         FROM email_requests WHERE purpose = ?1 AND email = ?2 AND requested_at > ?4",
-        rusqlite::params![purpose.as_str(), email, client, hour_ago],
-        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-    )?;
-    let too_soon = newest_by_client.is_some_and(|at| now - at < duration_millis(MIN_GAP));
-    if by_client >= MAX_PER_HOUR || too_soon || by_anyone >= MAX_PER_HOUR_ALL_CLIENTS {
+    let seen = tx
+        .email_tokens()
+        .requests(purpose, email, &client, now - HOUR_MS)?;
+    let too_soon = seen
+        .newest_by_client
+        .is_some_and(|at| now - at < duration_millis(MIN_GAP));
+    if seen.by_client >= MAX_PER_HOUR || too_soon || seen.by_anyone >= MAX_PER_HOUR_ALL_CLIENTS {
         return Ok(false);
     }
-    tx.execute(
-        "INSERT INTO email_requests (purpose, email, client, requested_at) VALUES (?1, ?2, ?3, ?4)",
-        rusqlite::params![purpose.as_str(), email, client, now],
-    )?;
+    tx.email_tokens()
+        .record_request(purpose, email, &client, now)?;
     Ok(true)
+}
+
+/// An hour, in milliseconds: how long email requests count.
+const HOUR_MS: Millis = 3_600_000;
+
+/// Deletes the email requests that no longer count against any allowance.
+pub(crate) fn delete_old_requests(tx: &dyn Tx, now: Millis) -> Result<usize> {
+    tx.email_tokens().delete_requests_before(now - HOUR_MS)
+}
+
+/// Puts an email in the outbox, in the caller's transaction.
+pub(crate) fn enqueue(
+    tx: &dyn Tx,
+    kind: EmailKind,
+    token_id: Option<i64>,
+    recipient: &str,
+    email: &templates::RenderedEmail,
+    now: Millis,
+) -> Result<()> {
+    tx.outbox().enqueue(&NewEmail {
+        kind,
+        token_id,
+        recipient,
+        subject: &email.subject,
+        text: &email.text,
+        html: &email.html,
+        now,
+    })
 }
 
 /// A one-time token and the email that carries it.
@@ -191,28 +201,15 @@ struct TokenEmail<'a> {
 
 /// Voids the address's older tokens of the same purpose, stores the new token (hashed) and
 /// puts its email in the outbox, all in the caller's transaction.
-fn issue_token_email(
-    tx: &rusqlite::Transaction<'_>,
-    issue: &TokenEmail<'_>,
-    now: i64,
-) -> Result<()> {
-    tx.execute(
-        "UPDATE email_tokens SET used_at = ?1 WHERE purpose = ?2 AND email = ?3 AND used_at IS NULL",
-        rusqlite::params![now, issue.purpose.as_str(), issue.email],
-    )?;
-    tx.execute(
-        "INSERT INTO email_tokens (purpose, email, user_id, token_hash, code_hash, created_at, expires_at)
-         VALUES (?1, ?2, (SELECT id FROM users WHERE email = ?2), ?3, ?4, ?5, ?6)",
-        rusqlite::params![
-            issue.purpose.as_str(),
-            issue.email,
-            &issue.token_hash.0[..],
-            issue.code_hash.as_ref().map(|hash| &hash[..]),
-            now,
-            now + duration_millis(issue.ttl)
-        ],
-    )?;
-    let token_id = tx.last_insert_rowid();
+fn issue_token_email(tx: &dyn Tx, issue: &TokenEmail<'_>, now: Millis) -> Result<()> {
+    let token_id = tx.email_tokens().issue(&NewToken {
+        purpose: issue.purpose,
+        email: issue.email,
+        token_hash: issue.token_hash,
+        code_hash: issue.code_hash,
+        now,
+        expires_at: now + duration_millis(issue.ttl),
+    })?;
     enqueue(
         tx,
         issue.kind,
@@ -225,16 +222,10 @@ fn issue_token_email(
 
 /// Marks the account's address proven now (if it was not), and voids any confirmation email
 /// still on its way: the address needs no more proof.
-fn prove_address(tx: &rusqlite::Transaction<'_>, user_id: &str, now: i64) -> Result<()> {
-    tx.execute(
-        "UPDATE users SET email_verified_at = coalesce(email_verified_at, ?1) WHERE id = ?2",
-        rusqlite::params![now, user_id],
-    )?;
-    tx.execute(
-        "UPDATE email_tokens SET used_at = ?1 WHERE purpose = 'verify' AND user_id = ?2 AND used_at IS NULL",
-        rusqlite::params![now, user_id],
-    )?;
-    Ok(())
+fn prove_address(tx: &dyn Tx, user_id: Uuid, now: Millis) -> Result<()> {
+    tx.accounts().prove_address(user_id, now)?;
+    tx.email_tokens()
+        .void_for_account(Purpose::Verify, user_id, now)
 }
 
 /// A proof as presented: a link's token, or an address and the code sent to it.
@@ -258,32 +249,13 @@ impl Proof {
     }
 }
 
-/// A live token found by its proof (not yet claimed).
-struct FoundToken {
-    id: i64,
-    email: String,
-    user_id: Option<String>,
-}
-
-/// The newest live token of an address, as its code is checked.
-struct StoredCode {
-    id: i64,
-    user_id: Option<String>,
-    token_hash: Vec<u8>,
-    code_hash: Option<Vec<u8>>,
-    failures: i64,
-}
-
-/// Claims a found token for its one use; only one redemption can flip `used_at`.
-fn claim_token(tx: &rusqlite::Transaction<'_>, token_id: i64, now: i64) -> Result<()> {
-    let claimed = tx.execute(
-        "UPDATE email_tokens SET used_at = ?1 WHERE id = ?2 AND used_at IS NULL AND expires_at > ?1",
-        [now, token_id],
-    )?;
-    if claimed == 0 {
-        return Err(Error::InvalidToken);
+/// Claims a found token for its one use; only one redemption can flip it.
+fn claim_token(tx: &dyn Tx, token_id: i64, now: Millis) -> Result<()> {
+    if tx.email_tokens().claim(token_id, now)? {
+        Ok(())
+    } else {
+        Err(Error::InvalidToken)
     }
-    Ok(())
 }
 
 /// The message of a session made by an emailed sign-in that removed a password.
@@ -329,10 +301,7 @@ impl AuthService {
                 if !take_email_allowance(tx, Purpose::Reset, &address, &client, now_ms)? {
                     return Ok(false);
                 }
-                let exists = tx
-                    .prepare_cached("SELECT 1 FROM users WHERE email = ?1")?
-                    .exists([&address])?;
-                if !exists {
+                if !tx.accounts().email_taken(&address)? {
                     return Ok(false);
                 }
                 let issue = TokenEmail {
@@ -366,21 +335,24 @@ impl AuthService {
             SecretToken::parse(reset.token.expose_secret()).map_err(|_| Error::InvalidToken)?;
         let token_hash = token.hash();
         let now = to_millis(self.clock.now());
-        let found: Option<(i64, String, String)> = self
+        let found = self
             .store
-            .call(move |conn| {
-                Ok(conn
-                    .query_row(
-                        "SELECT t.id, u.id, u.email FROM email_tokens t JOIN users u ON u.id = t.user_id
-                         WHERE t.token_hash = ?1 AND t.purpose = 'reset' AND t.used_at IS NULL AND t.expires_at > ?2",
-                        rusqlite::params![&token_hash.0[..], now],
-                        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-                    )
-                    .optional()?)
+            .read(move |tx| {
+                let Some(token) =
+                    tx.email_tokens()
+                        .live_by_hash(Purpose::Reset, &token_hash, now)?
+                else {
+                    return Ok(None);
+                };
+                let account = match token.user_id {
+                    Some(id) => tx.accounts().by_id(id)?,
+                    None => None,
+                };
+                Ok(account.map(|account| (token.id, account)))
             })
             .await?;
-        let (token_id, user_id, address) = found.ok_or(Error::InvalidToken)?;
-        let email = Email::parse(&address)?;
+        let (token_id, account) = found.ok_or(Error::InvalidToken)?;
+        let email = Email::parse(&account.email)?;
         // The rules may have changed since the email was sent.
         self.email_domains.check(&email)?;
         let password = NewPassword::parse(&reset.password, self.passwords, &email)?;
@@ -390,25 +362,29 @@ impl AuthService {
             self.email_links.public_base
         ));
         let mail_on = self.mailer.is_configured();
-        let user = user_id.clone();
+        let user_id = account.id;
         self.store
             .write(move |tx| {
                 claim_token(tx, token_id, now)?;
-                tx.execute(
-                    "UPDATE users SET password_hash = ?1, updated_at = ?2 WHERE id = ?3",
-                    rusqlite::params![hash, now, user_id],
-                )?;
-                prove_address(tx, &user_id, now)?;
-                tx.execute("DELETE FROM sessions WHERE user_id = ?1", [&user_id])?;
-                tx.execute("DELETE FROM login_failures WHERE email = ?1", [&address])?;
+                tx.accounts().set_password_hash(user_id, Some(&hash), now)?;
+                prove_address(tx, user_id, now)?;
+                tx.sessions().delete_for_account(user_id)?;
+                tx.login_attempts().clear(&account.email)?;
                 if mail_on {
-                    enqueue(tx, EmailKind::PasswordChanged, None, &address, &notice, now)?;
+                    enqueue(
+                        tx,
+                        EmailKind::PasswordChanged,
+                        None,
+                        &account.email,
+                        &notice,
+                        now,
+                    )?;
                 }
                 Ok(())
             })
             .await?;
         self.mailer.wake();
-        tracing::info!(user_id = %user, "password reset; every session ended");
+        tracing::info!(%user_id, "password reset; every session ended");
         Ok(Accepted {
             message: "Your password was changed and every session was signed out. Sign in with the new password.".to_owned(),
         })
@@ -480,12 +456,9 @@ impl AuthService {
                 if !take_email_allowance(tx, Purpose::Verify, &address, &client, now)? {
                     return Ok(false);
                 }
-                let unproven = tx
-                    .prepare_cached(
-                        "SELECT 1 FROM users WHERE email = ?1 AND email_verified_at IS NULL
-                         AND password_hash IS NOT NULL",
-                    )?
-                    .exists([&address])?;
+                let unproven = tx.accounts().by_email(&address)?.is_some_and(|account| {
+                    !account.email_verified && account.password_hash.is_some()
+                });
                 if unproven {
                     issue.issue(tx, &address, now)?;
                 }
@@ -521,28 +494,13 @@ impl AuthService {
 
     /// The live token a proof names. A wrong code counts against its token; at
     /// [`MAX_CODE_FAILURES`] the code is void, while the emailed link goes on working.
-    async fn find_token(&self, purpose: Purpose, proof: Proof) -> Result<FoundToken> {
+    async fn find_token(&self, purpose: Purpose, proof: Proof) -> Result<LiveToken> {
         let now = to_millis(self.clock.now());
         match proof {
             Proof::Link(token) => {
                 let token_hash = token.hash();
                 self.store
-                    .call(move |conn| {
-                        Ok(conn
-                            .query_row(
-                                "SELECT id, email, user_id FROM email_tokens WHERE token_hash = ?1
-                                 AND purpose = ?2 AND used_at IS NULL AND expires_at > ?3",
-                                rusqlite::params![&token_hash.0[..], purpose.as_str(), now],
-                                |row| {
-                                    Ok(FoundToken {
-                                        id: row.get(0)?,
-                                        email: row.get(1)?,
-                                        user_id: row.get(2)?,
-                                    })
-                                },
-                            )
-                            .optional()?)
-                    })
+                    .read(move |tx| tx.email_tokens().live_by_hash(purpose, &token_hash, now))
                     .await?
                     .ok_or(Error::InvalidToken)
             }
@@ -550,41 +508,20 @@ impl AuthService {
                 let address = email.as_str().to_owned();
                 self.store
                     .write(move |tx| {
-                        let newest = tx
-                            .query_row(
-                                "SELECT id, user_id, token_hash, code_hash, code_failures FROM email_tokens
-                                 WHERE purpose = ?1 AND email = ?2 AND used_at IS NULL AND expires_at > ?3
-                                 ORDER BY created_at DESC, id DESC LIMIT 1",
-                                rusqlite::params![purpose.as_str(), address, now],
-                                |row| {
-                                    Ok(StoredCode {
-                                        id: row.get(0)?,
-                                        user_id: row.get(1)?,
-                                        token_hash: row.get(2)?,
-                                        code_hash: row.get(3)?,
-                                        failures: row.get(4)?,
-                                    })
-                                },
-                            )
-                            .optional()?;
-                        let Some(StoredCode { id, user_id, token_hash, code_hash: Some(code_hash), failures }) =
-                            newest
+                        let Some(newest) = tx.email_tokens().newest_live(purpose, &address, now)?
                         else {
                             return Ok(Err(Error::InvalidCode));
                         };
-                        if failures >= MAX_CODE_FAILURES {
+                        let Some(code_hash) = newest.code_hash else {
+                            return Ok(Err(Error::InvalidCode));
+                        };
+                        if newest.failures >= MAX_CODE_FAILURES {
                             return Ok(Err(Error::InvalidCode));
                         }
-                        let token_hash = TokenHash(token_hash.try_into().map_err(|_| {
-                            Error::internal(anyhow::anyhow!("a stored token hash is not 32 bytes"))
-                        })?);
-                        if code.hash_for(&token_hash)[..] == code_hash[..] {
-                            return Ok(Ok(FoundToken { id, email: address, user_id }));
+                        if code.hash_for(&newest.token_hash) == code_hash {
+                            return Ok(Ok(newest.token));
                         }
-                        tx.execute(
-                            "UPDATE email_tokens SET code_failures = code_failures + 1 WHERE id = ?1",
-                            [id],
-                        )?;
+                        tx.email_tokens().count_code_failure(newest.token.id)?;
                         Ok(Err(Error::InvalidCode))
                     })
                     .await?
@@ -602,8 +539,9 @@ impl AuthService {
             VerifyLogin::Code { email, code } => Proof::code(email, code)?,
         };
         let found = self.find_token(Purpose::Login, proof).await?;
+        let email = Email::parse(&found.email)?;
         // The rules may have changed since the email was sent.
-        self.email_domains.check(&Email::parse(&found.email)?)?;
+        self.email_domains.check(&email)?;
         let now = self.clock.now();
         let now_ms = to_millis(now);
         let session_token = SecretToken::generate()?;
@@ -613,52 +551,58 @@ impl AuthService {
             "{}/forgot-password",
             self.email_links.public_base
         ));
-        let email = found.email.clone();
+        let new_account = self.new_account;
+        let address = found.email.clone();
         let (user_id, created, password_removed) = self
             .store
             .write(move |tx| {
                 claim_token(tx, found.id, now_ms)?;
-                let created = tx.execute(
-                    "INSERT INTO users (id, email, password_hash, created_at, updated_at, email_verified_at)
-                     VALUES (?1, ?2, NULL, ?3, ?3, ?3) ON CONFLICT (email) DO NOTHING",
-                    rusqlite::params![Uuid::new_v4().to_string(), email, now_ms],
-                )? == 1;
-                let (user_id, has_password, proven): (String, bool, bool) = tx.query_row(
-                    "SELECT id, password_hash IS NOT NULL, email_verified_at IS NOT NULL FROM users WHERE email = ?1",
-                    [&email],
-                    |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)),
-                )?;
+                let fresh = Uuid::new_v4();
+                let created = tx.accounts().insert(&NewAccount {
+                    id: fresh,
+                    email: &address,
+                    password_hash: None,
+                    email_verified: true,
+                    now: now_ms,
+                })?;
                 if created {
-                    crate::chat::create_personal_workspace(tx, &user_id, now_ms)?;
+                    new_account(tx, fresh, now_ms)?;
                 }
-                let password_removed = !proven && has_password;
-                if !proven {
+                let account = tx.accounts().by_email(&address)?.ok_or_else(|| {
+                    Error::internal(anyhow::anyhow!("an account that was just there is gone"))
+                })?;
+                let password_removed = !account.email_verified && account.password_hash.is_some();
+                if !account.email_verified {
                     // Whoever held this unproven account before may not own the address.
-                    tx.execute(
-                        "UPDATE users SET password_hash = NULL, updated_at = ?1 WHERE id = ?2",
-                        rusqlite::params![now_ms, user_id],
-                    )?;
-                    tx.execute("DELETE FROM sessions WHERE user_id = ?1", [&user_id])?;
-                    prove_address(tx, &user_id, now_ms)?;
+                    tx.accounts().set_password_hash(account.id, None, now_ms)?;
+                    tx.sessions().delete_for_account(account.id)?;
+                    prove_address(tx, account.id, now_ms)?;
                 }
                 // The owner of the mailbox is here: earlier failed guesses stop counting.
-                tx.execute("DELETE FROM login_failures WHERE email = ?1", [&email])?;
+                tx.login_attempts().clear(&address)?;
                 if password_removed {
-                    enqueue(tx, EmailKind::PasswordRemoved, None, &email, &removed_notice, now_ms)?;
+                    enqueue(
+                        tx,
+                        EmailKind::PasswordRemoved,
+                        None,
+                        &address,
+                        &removed_notice,
+                        now_ms,
+                    )?;
                 }
-                insert_session(tx, &session_hash, &user_id, now, expires_at)?;
-                Ok((user_id, created, password_removed))
+                tx.sessions()
+                    .insert(&session_hash, account.id, now_ms, to_millis(expires_at))?;
+                Ok((account.id, created, password_removed))
             })
             .await?;
         if password_removed {
             self.mailer.wake();
         }
-        let user_id = parse_user_id(&user_id)?;
         tracing::info!(%user_id, created, password_removed, "signed in by email");
         Ok(NewSession {
             token: session_token,
             user_id,
-            domain: super::domain_of(&found.email).to_owned(),
+            domain: email.domain().to_owned(),
             email_verified: true,
             notice: password_removed.then(|| PASSWORD_REMOVED_NOTICE.to_owned()),
             expires_at,
@@ -680,26 +624,21 @@ impl AuthService {
         let found = self.find_token(Purpose::Verify, proof).await?;
         let email = Email::parse(&found.email)?;
         self.email_domains.check(&email)?;
-        let user_id = found.user_id.clone().ok_or(Error::InvalidToken)?;
+        let user_id = found.user_id.ok_or(Error::InvalidToken)?;
         let now = self.clock.now();
         let now_ms = to_millis(now);
         let stored_hash = {
-            let (address, user_id) = (found.email.clone(), user_id.clone());
+            let address = found.email.clone();
             self.store
                 .write(move |tx| {
                     reserve_attempt(tx, &address, now_ms)?;
                     Ok(tx
-                        .query_row(
-                            "SELECT password_hash FROM users WHERE id = ?1",
-                            [&user_id],
-                            |row| row.get::<_, Option<String>>(0),
-                        )
-                        .optional()?
-                        .flatten())
+                        .accounts()
+                        .by_id(user_id)?
+                        .and_then(|account| account.password_hash))
                 })
                 .await?
         };
-        // A right password with the emailed proof is the owner: every failure stops counting.
         let verification = self
             .hasher
             .verify(stored_hash, attempt.expose_secret())
@@ -711,16 +650,16 @@ impl AuthService {
         let session_hash = session_token.hash();
         let expires_at = now + self.sessions.ttl;
         let address = found.email.clone();
-        let user = user_id.clone();
         self.store
             .write(move |tx| {
                 claim_token(tx, found.id, now_ms)?;
-                prove_address(tx, &user, now_ms)?;
-                tx.execute("DELETE FROM login_failures WHERE email = ?1", [&address])?;
-                insert_session(tx, &session_hash, &user, now, expires_at)
+                prove_address(tx, user_id, now_ms)?;
+                // A right password with the emailed proof is the owner: every failure stops counting.
+                tx.login_attempts().clear(&address)?;
+                tx.sessions()
+                    .insert(&session_hash, user_id, now_ms, to_millis(expires_at))
             })
             .await?;
-        let user_id = parse_user_id(&user_id)?;
         tracing::info!(%user_id, "address confirmed; signed in");
         Ok(NewSession {
             token: session_token,
@@ -743,12 +682,7 @@ pub(crate) struct PendingConfirmation {
 
 impl PendingConfirmation {
     /// Stores the token and puts the email in the outbox, in the caller's transaction.
-    pub(crate) fn issue(
-        &self,
-        tx: &rusqlite::Transaction<'_>,
-        email: &str,
-        now: i64,
-    ) -> Result<()> {
+    pub(crate) fn issue(&self, tx: &dyn Tx, email: &str, now: Millis) -> Result<()> {
         issue_token_email(
             tx,
             &TokenEmail {
@@ -762,16 +696,5 @@ impl PendingConfirmation {
             },
             now,
         )
-    }
-
-    /// Whether registration may send it now at the request of `client` (the same allowance as
-    /// a request to send it again).
-    pub(crate) fn allowed(
-        tx: &rusqlite::Transaction<'_>,
-        email: &str,
-        client: &Requester,
-        now: i64,
-    ) -> Result<bool> {
-        take_email_allowance(tx, Purpose::Verify, email, client, now)
     }
 }

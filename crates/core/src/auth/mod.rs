@@ -12,7 +12,6 @@ mod hasher;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rusqlite::OptionalExtension as _;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -27,11 +26,14 @@ pub(crate) use hasher::Hasher;
 use crate::clock::{duration_millis, to_millis, Clock};
 use crate::domain::{
     DomainRules, Email, NewPassword, PasswordAttempt, PasswordPolicy, Requester, SecretToken,
-    TokenHash,
 };
 use crate::error::{Error, Result};
-use crate::mail::{self, Mailer};
-use crate::store::{is_unique_violation, Store};
+use crate::mail::Mailer;
+use crate::store::accounts::NewAccount;
+use crate::store::login_attempts::{AttemptId, Reservation};
+use crate::store::{Millis, Store, Tx};
+use crate::user::domain_of;
+pub use crate::user::CurrentUser;
 
 /// Password checks allowed per email within [`FAILURE_WINDOW`] that did not (yet) succeed;
 /// further attempts wait. Each attempt is counted before its password is checked.
@@ -79,23 +81,6 @@ pub struct RegisteredUser {
     pub message: String,
 }
 
-/// The signed-in user behind a valid session.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct CurrentUser {
-    /// The account's id.
-    pub user_id: Uuid,
-    /// The account's email.
-    pub email: String,
-    /// The email's domain, which decides what is shared with whom.
-    pub domain: String,
-    /// Whether the address is proven; only then is the user a member of its domain.
-    pub email_verified: bool,
-    /// The session this request came with (not sent to clients).
-    #[serde(skip)]
-    pub session_id: i64,
-}
-
 /// A session just created by a sign-in. The token is for its owner only.
 #[derive(Debug)]
 pub struct NewSession {
@@ -113,20 +98,20 @@ pub struct NewSession {
     pub expires_at: OffsetDateTime,
 }
 
-/// What a cleanup pass removed.
+/// What a cleanup pass of the account records removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct CleanupReport {
+pub(crate) struct ExpiredRecords {
     /// Sessions past their lifetime or idle timeout.
-    pub sessions: usize,
+    pub(crate) sessions: usize,
     /// Failed-login records older than the throttling window.
-    pub login_failures: usize,
-    /// Reset and sign-in tokens past their lifetime, and old email-request records.
-    pub email_tokens: usize,
-    /// Outbox rows finished more than a week ago.
-    pub outbox: usize,
-    /// Answers left half-written by a crash, now marked failed.
-    pub interrupted_answers: usize,
+    pub(crate) login_failures: usize,
+    /// Reset, sign-in and confirmation tokens past their lifetime.
+    pub(crate) email_tokens: usize,
 }
+
+/// What is done for every new account, in the transaction that creates it (its Personal
+/// workspace): wired by [`crate::Docent`], so accounts need not know the other areas.
+pub(crate) type NewAccountSetup = fn(&dyn Tx, Uuid, Millis) -> Result<()>;
 
 /// Session lifetimes.
 #[derive(Debug, Clone, Copy)]
@@ -148,7 +133,7 @@ pub(crate) struct EmailLinks {
 /// Accounts and sessions.
 #[derive(Debug)]
 pub struct AuthService {
-    store: Arc<Store>,
+    store: Store,
     clock: Arc<dyn Clock>,
     hasher: Hasher,
     mailer: Arc<Mailer>,
@@ -156,11 +141,12 @@ pub struct AuthService {
     sessions: SessionPolicy,
     email_domains: DomainRules,
     email_links: EmailLinks,
+    new_account: NewAccountSetup,
 }
 
 /// Everything an [`AuthService`] is made of.
 pub(crate) struct AuthParts {
-    pub(crate) store: Arc<Store>,
+    pub(crate) store: Store,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) hasher: Hasher,
     pub(crate) mailer: Arc<Mailer>,
@@ -168,12 +154,7 @@ pub(crate) struct AuthParts {
     pub(crate) sessions: SessionPolicy,
     pub(crate) email_domains: DomainRules,
     pub(crate) email_links: EmailLinks,
-}
-
-struct StoredUser {
-    id: String,
-    password_hash: Option<String>,
-    email_verified: bool,
+    pub(crate) new_account: NewAccountSetup,
 }
 
 impl AuthService {
@@ -187,6 +168,7 @@ impl AuthService {
             sessions: parts.sessions,
             email_domains: parts.email_domains,
             email_links: parts.email_links,
+            new_account: parts.new_account,
         }
     }
 
@@ -202,16 +184,12 @@ impl AuthService {
         let email = Email::parse(&credentials.email)?;
         self.email_domains.check(&email)?;
         let password = NewPassword::parse(&credentials.password, self.passwords, &email)?;
-        let taken = {
-            let email = email.as_str().to_owned();
-            self.store
-                .call(move |conn| {
-                    let mut stmt = conn.prepare_cached("SELECT 1 FROM users WHERE email = ?1")?;
-                    Ok(stmt.exists([&email])?)
-                })
-                .await?
-        };
-        if taken {
+        let address = email.as_str().to_owned();
+        if self
+            .store
+            .read(move |tx| tx.accounts().email_taken(&address))
+            .await?
+        {
             return Err(Error::EmailTaken);
         }
         let hash = self.hasher.hash(password.expose_secret()).await?;
@@ -224,25 +202,30 @@ impl AuthService {
         let now = to_millis(self.clock.now());
         let address = email.as_str().to_owned();
         let client = *from;
+        let new_account = self.new_account;
         let verification_sent = self
             .store
             .write(move |tx| {
-                let inserted = tx.execute(
-                    "INSERT INTO users (id, email, password_hash, created_at, updated_at)
-                     VALUES (?1, ?2, ?3, ?4, ?4)",
-                    rusqlite::params![user_id.to_string(), address, hash, now],
-                );
-                match inserted {
-                    Ok(_) => {}
-                    // Another registration of the same email won the race.
-                    Err(err) if is_unique_violation(&err) => return Err(Error::EmailTaken),
-                    Err(err) => return Err(err.into()),
+                let account = NewAccount {
+                    id: user_id,
+                    email: &address,
+                    password_hash: Some(&hash),
+                    email_verified: false,
+                    now,
+                };
+                // Another registration of the same email may have won the race.
+                if !tx.accounts().insert(&account)? {
+                    return Err(Error::EmailTaken);
                 }
-                crate::chat::create_personal_workspace(tx, &user_id.to_string(), now)?;
+                new_account(tx, user_id, now)?;
                 match &confirmation {
                     Some(email)
-                        if email_flows::PendingConfirmation::allowed(
-                            tx, &address, &client, now,
+                        if email_flows::take_email_allowance(
+                            tx,
+                            email_flows::Purpose::Verify,
+                            &address,
+                            &client,
+                            now,
                         )? =>
                     {
                         email.issue(tx, &address, now)?;
@@ -286,41 +269,29 @@ impl AuthService {
         self.email_domains.check(&email)?;
         let attempt = PasswordAttempt::parse(&credentials.password)?;
         let now = self.clock.now();
-        let (reserved, user) = {
+        let now_ms = to_millis(now);
+        let (reserved, account) = {
             let email = email.as_str().to_owned();
-            let now_ms = to_millis(now);
             self.store
                 .write(move |tx| {
-                    let attempt = reserve_attempt(tx, &email, now_ms)?;
-                    let user = tx
-                        .prepare_cached(
-                            "SELECT id, password_hash, email_verified_at IS NOT NULL FROM users WHERE email = ?1",
-                        )?
-                        .query_row([&email], |row| {
-                            Ok(StoredUser {
-                                id: row.get(0)?,
-                                password_hash: row.get(1)?,
-                                email_verified: row.get(2)?,
-                            })
-                        })
-                        .optional()?;
-                    Ok((attempt, user))
+                    let reserved = reserve_attempt(tx, &email, now_ms)?;
+                    Ok((reserved, tx.accounts().by_email(&email)?))
                 })
                 .await?
         };
-        let stored_hash = user.as_ref().and_then(|u| u.password_hash.clone());
+        let stored_hash = account.as_ref().and_then(|a| a.password_hash.clone());
         let verification = self
             .hasher
             .verify(stored_hash, attempt.expose_secret())
             .await?;
         // A wrong password leaves its reserved attempt in place: that is the failure's record.
-        let user = match user {
-            Some(user) if verification.matches => user,
+        let account = match account {
+            Some(account) if verification.matches => account,
             _ => return Err(Error::InvalidCredentials),
         };
-        if !user.email_verified && self.mailer.is_configured() {
+        if !account.email_verified && self.mailer.is_configured() {
             self.store
-                .call(move |conn| forget_attempt(conn, reserved))
+                .write(move |tx| tx.login_attempts().forget(reserved))
                 .await?;
             return Err(Error::EmailNotVerified);
         }
@@ -329,31 +300,28 @@ impl AuthService {
         } else {
             None
         };
-        let user_id = parse_user_id(&user.id)?;
         let token = SecretToken::generate()?;
         let expires_at = now + self.sessions.ttl;
         let token_hash = token.hash();
-        let email = email.as_str().to_owned();
-        let stored_id = user.id.clone();
+        let user_id = account.id;
         self.store
             .write(move |tx| {
-                forget_attempt(tx, reserved)?;
+                tx.login_attempts().forget(reserved)?;
                 if let Some(hash) = rehashed {
-                    tx.execute(
-                        "UPDATE users SET password_hash = ?1, updated_at = ?2 WHERE id = ?3",
-                        rusqlite::params![hash, to_millis(now), stored_id],
-                    )?;
-                    tracing::info!(user_id = %stored_id, "password hash upgraded to current parameters");
+                    tx.accounts()
+                        .set_password_hash(user_id, Some(&hash), now_ms)?;
+                    tracing::info!(%user_id, "password hash upgraded to current parameters");
                 }
-                insert_session(tx, &token_hash, &stored_id, now, expires_at)
+                tx.sessions()
+                    .insert(&token_hash, user_id, now_ms, to_millis(expires_at))
             })
             .await?;
         tracing::info!(%user_id, "signed in");
         Ok(NewSession {
             token,
             user_id,
-            domain: domain_of(&email).to_owned(),
-            email_verified: user.email_verified,
+            domain: email.domain().to_owned(),
+            email_verified: account.email_verified,
             notice: None,
             expires_at,
         })
@@ -382,183 +350,98 @@ impl AuthService {
         let now = to_millis(self.clock.now());
         let idle = duration_millis(self.sessions.idle_timeout);
         let granularity = duration_millis(LAST_SEEN_GRANULARITY);
-        self.store
-            .call(move |conn| {
-                let row = conn
-                    .prepare_cached(
-                        "SELECT s.id, s.user_id, s.expires_at, s.last_seen_at, u.email,
-                                u.email_verified_at IS NOT NULL
-                         FROM sessions s JOIN users u ON u.id = s.user_id
-                         WHERE s.token_hash = ?1",
-                    )?
-                    .query_row([&token_hash.0[..]], |row| {
-                        Ok((
-                            row.get::<_, i64>(0)?,
-                            row.get::<_, String>(1)?,
-                            row.get::<_, i64>(2)?,
-                            row.get::<_, i64>(3)?,
-                            row.get::<_, String>(4)?,
-                            row.get::<_, bool>(5)?,
-                        ))
-                    })
-                    .optional()?;
-                let Some((session_id, user_id, expires_at, last_seen_at, email, email_verified)) =
-                    row
-                else {
-                    return Err(Error::Unauthenticated);
-                };
-                if now >= expires_at || now.saturating_sub(last_seen_at) >= idle {
-                    conn.prepare_cached("DELETE FROM sessions WHERE id = ?1")?
-                        .execute([session_id])?;
-                    return Err(Error::SessionExpired);
-                }
-                if now.saturating_sub(last_seen_at) >= granularity {
-                    conn.prepare_cached("UPDATE sessions SET last_seen_at = ?1 WHERE id = ?2")?
-                        .execute([now, session_id])?;
-                }
-                let domain = domain_of(&email).to_owned();
-                Ok(CurrentUser {
-                    user_id: parse_user_id(&user_id)?,
-                    email,
-                    domain,
-                    email_verified,
-                    session_id,
+        let found = self
+            .store
+            .read(move |tx| tx.sessions().by_token(&token_hash))
+            .await?;
+        let session = found.ok_or(Error::Unauthenticated)?;
+        let (expired, stale) = (
+            now >= session.expires_at || now.saturating_sub(session.last_seen_at) >= idle,
+            now.saturating_sub(session.last_seen_at) >= granularity,
+        );
+        if expired || stale {
+            let id = session.id;
+            self.store
+                .write(move |tx| {
+                    if expired {
+                        tx.sessions().delete(id)
+                    } else {
+                        tx.sessions().touch(id, now)
+                    }
                 })
-            })
-            .await
+                .await?;
+        }
+        if expired {
+            return Err(Error::SessionExpired);
+        }
+        Ok(CurrentUser {
+            user_id: session.user_id,
+            domain: domain_of(&session.email).to_owned(),
+            email: session.email,
+            email_verified: session.email_verified,
+            session_id: session.id,
+        })
     }
 
     /// Ends the session `user` came with; the user's other sessions go on.
     pub async fn logout(&self, user: &CurrentUser) -> Result<()> {
         let session_id = user.session_id;
         self.store
-            .call(move |conn| {
-                conn.execute("DELETE FROM sessions WHERE id = ?1", [session_id])?;
-                Ok(())
-            })
+            .write(move |tx| tx.sessions().delete(session_id))
             .await
     }
 
     /// Ends every session of `user`.
     pub async fn logout_all(&self, user: &CurrentUser) -> Result<()> {
-        let user_id = user.user_id.to_string();
+        let user_id = user.user_id;
         let ended = self
             .store
-            .call(move |conn| {
-                Ok(conn.execute("DELETE FROM sessions WHERE user_id = ?1", [user_id])?)
-            })
+            .write(move |tx| tx.sessions().delete_for_account(user_id))
             .await?;
-        tracing::info!(user_id = %user.user_id, ended, "signed out everywhere");
+        tracing::info!(%user_id, ended, "signed out everywhere");
         Ok(())
     }
 
-    /// Deletes expired sessions and tokens, stale throttling records, old outbox rows.
-    pub async fn cleanup_expired(&self) -> Result<CleanupReport> {
-        let now = to_millis(self.clock.now());
+    /// Deletes expired sessions and tokens, stale throttling and email-request records, in the
+    /// caller's transaction.
+    pub(crate) fn delete_expired(&self, tx: &dyn Tx, now: Millis) -> Result<ExpiredRecords> {
         let idle_cutoff = now.saturating_sub(duration_millis(self.sessions.idle_timeout));
         let failure_cutoff = now.saturating_sub(duration_millis(FAILURE_WINDOW));
-        self.store
-            .write(move |tx| {
-                let sessions = tx.execute(
-                    "DELETE FROM sessions WHERE expires_at <= ?1 OR last_seen_at <= ?2",
-                    [now, idle_cutoff],
-                )?;
-                let login_failures = tx.execute(
-                    "DELETE FROM login_failures WHERE failed_at <= ?1",
-                    [failure_cutoff],
-                )?;
-                let email_tokens =
-                    tx.execute("DELETE FROM email_tokens WHERE expires_at <= ?1", [now])?;
-                tx.execute(
-                    "DELETE FROM email_requests WHERE requested_at <= ?1",
-                    [now - 3_600_000],
-                )?;
-                let outbox = mail::delete_finished(tx, now)?;
-                let interrupted_answers = crate::chat::ChatService::fail_stale_answers(tx, now)?;
-                Ok(CleanupReport {
-                    sessions,
-                    login_failures,
-                    email_tokens,
-                    outbox,
-                    interrupted_answers,
-                })
-            })
-            .await
+        let records = ExpiredRecords {
+            sessions: tx.sessions().delete_expired(now, idle_cutoff)?,
+            login_failures: tx.login_attempts().delete_before(failure_cutoff)?,
+            email_tokens: tx.email_tokens().delete_expired(now)?,
+        };
+        email_flows::delete_old_requests(tx, now)?;
+        Ok(records)
+    }
+
+    /// The clock this service reads.
+    pub(crate) fn now(&self) -> Millis {
+        to_millis(self.clock.now())
     }
 }
 
 /// Counts a password attempt for `email` before its password is checked, in the caller's
-/// write transaction: the count and the insert are one step, so concurrent attempts (from any
-/// number of requests, or servers on one database) cannot all pass the check before any is
-/// recorded. Past [`MAX_FAILED_LOGINS`] within [`FAILURE_WINDOW`] it is
+/// write transaction (the store makes the count and the record one step, whatever the
+/// concurrency). Past [`MAX_FAILED_LOGINS`] within [`FAILURE_WINDOW`] it is
 /// [`Error::TooManyAttempts`]. Returns the attempt's record, which a right password deletes
 /// (the others stay: a success buys no more guesses within the window).
-pub(crate) fn reserve_attempt(
-    tx: &rusqlite::Transaction<'_>,
-    email: &str,
-    now: i64,
-) -> Result<AttemptId> {
+pub(crate) fn reserve_attempt(tx: &dyn Tx, email: &str, now: Millis) -> Result<AttemptId> {
     let window = duration_millis(FAILURE_WINDOW);
-    let recent: Vec<i64> = tx
-        .prepare_cached(
-            "SELECT failed_at FROM login_failures WHERE email = ?1 AND failed_at > ?2
-             ORDER BY failed_at DESC LIMIT ?3",
-        )?
-        .query_map(
-            rusqlite::params![email, now - window, MAX_FAILED_LOGINS as i64],
-            |row| row.get(0),
-        )?
-        .collect::<rusqlite::Result<_>>()?;
-    if recent.len() >= MAX_FAILED_LOGINS {
+    match tx
+        .login_attempts()
+        .reserve(email, now - window, MAX_FAILED_LOGINS, now)?
+    {
+        Reservation::Reserved(attempt) => Ok(attempt),
         // The window has passed once the oldest of the last MAX_FAILED_LOGINS attempts leaves it.
-        let oldest = recent[MAX_FAILED_LOGINS - 1];
-        let wait_ms = (oldest + window - now).max(1000);
-        return Err(Error::TooManyAttempts {
-            retry_after: Duration::from_millis(wait_ms as u64),
-        });
+        Reservation::Full { oldest } => {
+            let wait_ms = (oldest + window - now).max(1000);
+            Err(Error::TooManyAttempts {
+                retry_after: Duration::from_millis(wait_ms as u64),
+            })
+        }
     }
-    tx.prepare_cached("INSERT INTO login_failures (email, failed_at) VALUES (?1, ?2)")?
-        .execute(rusqlite::params![email, now])?;
-    Ok(AttemptId(tx.last_insert_rowid()))
-}
-
-/// The record of one reserved password attempt.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct AttemptId(i64);
-
-/// Deletes the record of an attempt whose password was right.
-pub(crate) fn forget_attempt(conn: &rusqlite::Connection, attempt: AttemptId) -> Result<()> {
-    conn.prepare_cached("DELETE FROM login_failures WHERE rowid = ?1")?
-        .execute([attempt.0])?;
-    Ok(())
-}
-
-fn insert_session(
-    tx: &rusqlite::Transaction<'_>,
-    token_hash: &TokenHash,
-    user_id: &str,
-    now: OffsetDateTime,
-    expires_at: OffsetDateTime,
-) -> Result<()> {
-    tx.execute(
-        "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at)
-         VALUES (?1, ?2, ?3, ?4, ?3)",
-        rusqlite::params![
-            &token_hash.0[..],
-            user_id,
-            to_millis(now),
-            to_millis(expires_at)
-        ],
-    )?;
-    Ok(())
-}
-
-fn domain_of(email: &str) -> &str {
-    email.rsplit('@').next().unwrap_or_default()
-}
-
-fn parse_user_id(raw: &str) -> Result<Uuid> {
-    Uuid::parse_str(raw).map_err(Error::internal)
 }
 
 #[cfg(test)]

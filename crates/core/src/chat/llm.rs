@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use eventsource_stream::{EventStreamError, Eventsource as _};
 use futures_util::StreamExt as _;
 use serde::Serialize;
 use tokio::sync::mpsc;
@@ -97,13 +98,14 @@ pub(crate) async fn stream_completion(
         }
     }
     let response = response.expect("a successful response, or returned early");
-    let mut body = response.bytes_stream();
-    let mut buffer = String::new();
+    // Server-sent events parsed by a kept library over the raw bytes: a character split across
+    // two network chunks (TLS records, proxies) is decoded whole, never as U+FFFD.
+    let mut events = response.bytes_stream().eventsource();
     loop {
-        let chunk = match tokio::time::timeout(settings.first_token_timeout, body.next()).await {
+        let event = match tokio::time::timeout(settings.first_token_timeout, events.next()).await {
             Err(_) => return Err(timeout(settings)),
             Ok(None) => return Ok(()),
-            Ok(Some(Err(err))) => {
+            Ok(Some(Err(EventStreamError::Transport(err)))) => {
                 return Err(upstream(
                     ErrorKind::BadGateway,
                     "llm_unavailable",
@@ -113,48 +115,46 @@ pub(crate) async fn stream_completion(
                     ),
                 ))
             }
-            Ok(Some(Ok(bytes))) => bytes,
+            Ok(Some(Err(_))) => return Err(unreadable()),
+            Ok(Some(Ok(event))) => event,
         };
-        buffer.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = buffer.find('\n') {
-            let line = buffer[..end].trim_end_matches('\r').to_owned();
-            buffer.drain(..=end);
-            let Some(data) = line.strip_prefix("data:") else {
-                continue;
-            };
-            let data = data.trim();
-            if data == "[DONE]" {
-                return Ok(());
-            }
-            let event: serde_json::Value = serde_json::from_str(data).map_err(|_| {
-                upstream(
-                    ErrorKind::BadGateway,
-                    "llm_unavailable",
-                    "The language model sent a stream Docent could not read.".to_owned(),
-                )
-            })?;
-            if let Some(error) = event.get("error") {
-                let detail = error
-                    .get("message")
-                    .and_then(|m| m.as_str())
-                    .unwrap_or("no detail")
-                    .chars()
-                    .take(300)
-                    .collect::<String>();
-                return Err(upstream(
-                    ErrorKind::BadGateway,
-                    "llm_unavailable",
-                    format!("The language model stopped with an error: {detail}."),
-                ));
-            }
-            let text = event["choices"][0]["delta"]["content"]
-                .as_str()
-                .unwrap_or_default();
-            if !text.is_empty() && pieces.send(text.to_owned()).await.is_err() {
-                return Ok(()); // nobody is listening any more: stop
-            }
+        let data = event.data.trim();
+        if data.is_empty() {
+            continue;
+        }
+        if data == "[DONE]" {
+            return Ok(());
+        }
+        let event: serde_json::Value = serde_json::from_str(data).map_err(|_| unreadable())?;
+        if let Some(error) = event.get("error") {
+            let detail = error
+                .get("message")
+                .and_then(|m| m.as_str())
+                .unwrap_or("no detail")
+                .chars()
+                .take(300)
+                .collect::<String>();
+            return Err(upstream(
+                ErrorKind::BadGateway,
+                "llm_unavailable",
+                format!("The language model stopped with an error: {detail}."),
+            ));
+        }
+        let text = event["choices"][0]["delta"]["content"]
+            .as_str()
+            .unwrap_or_default();
+        if !text.is_empty() && pieces.send(text.to_owned()).await.is_err() {
+            return Ok(()); // nobody is listening any more: stop
         }
     }
+}
+
+fn unreadable() -> Error {
+    upstream(
+        ErrorKind::BadGateway,
+        "llm_unavailable",
+        "The language model sent a stream Docent could not read.".to_owned(),
+    )
 }
 
 fn timeout(settings: &ChatSettings) -> Error {

@@ -3,6 +3,7 @@
 
 use super::llm::PromptMessage;
 use super::retrieval::Chunk;
+use crate::domain::chat::Role;
 
 /// Roughly how many characters of earlier turns go into a prompt (about 3,000 tokens at four
 /// characters a token), so long conversations keep their most recent context.
@@ -20,7 +21,7 @@ general knowledge, and say that the answer is not based on the organisation's do
 pub(crate) fn build(
     system_prompt: &str,
     chunks: &[Chunk],
-    turns: &[(String, String)],
+    turns: &[(Role, String)],
     question: &str,
 ) -> Vec<PromptMessage> {
     let mut system = String::new();
@@ -59,11 +60,7 @@ pub(crate) fn build(
             break;
         }
         recent.push(PromptMessage {
-            role: if role == "assistant" {
-                "assistant"
-            } else {
-                "user"
-            },
+            role: role.as_str(),
             content: text.clone(),
         });
     }
@@ -112,10 +109,14 @@ mod tests {
     #[test]
     fn keeps_the_most_recent_turns_that_fit() {
         let long = "x".repeat(5_000);
-        let turns: Vec<(String, String)> = (0..6)
+        let turns: Vec<(Role, String)> = (0..6)
             .map(|i| {
                 (
-                    if i % 2 == 0 { "user" } else { "assistant" }.to_owned(),
+                    if i % 2 == 0 {
+                        Role::User
+                    } else {
+                        Role::Assistant
+                    },
                     format!("{i}{long}"),
                 )
             })

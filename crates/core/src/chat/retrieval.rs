@@ -2,7 +2,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::ChatSettings;
+use futures_util::future::BoxFuture;
+
+use crate::config::{ChatSettings, SecretSetting};
 use crate::domain::ServiceUrl;
 use crate::error::{Error, ErrorKind, Result};
 
@@ -43,46 +45,83 @@ fn unavailable(detail: impl std::fmt::Display) -> Error {
     }
 }
 
-/// Asks the retrieval API for the chunks that answer `query`.
-pub(crate) async fn retrieve(
-    http: &reqwest::Client,
+/// A question for a retriever.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RetrievalQuery<'a> {
+    pub(crate) query: &'a str,
+    pub(crate) top_k: u32,
+    pub(crate) collection: Option<&'a str>,
+}
+
+/// Where the document chunks of an answer come from. Chosen in one place,
+/// [`retriever_for`]; the remote retrieval API is one, a workspace's own documents will be
+/// another.
+pub(crate) trait Retriever: Send + Sync + std::fmt::Debug {
+    /// The chunks that answer `query`, best first, at most `top_k` of them.
+    fn retrieve<'a>(&'a self, query: RetrievalQuery<'a>) -> BoxFuture<'a, Result<Vec<Chunk>>>;
+}
+
+/// The retriever the settings name, if any.
+pub(crate) fn retriever_for(
     settings: &ChatSettings,
-    url: &ServiceUrl,
-    query: &str,
-    top_k: u32,
-    collection: Option<&str>,
-) -> Result<Vec<Chunk>> {
-    let mut request = http
-        .post(url.expose())
-        .timeout(settings.first_token_timeout)
-        .json(&Query {
-            query,
-            top_k,
-            collection,
-        });
-    if let Some(key) = &settings.retrieval_api_key {
-        request = request.bearer_auth(key.expose_secret());
+    http: &reqwest::Client,
+) -> Option<Box<dyn Retriever>> {
+    settings.retrieval_url.as_ref().map(|url| {
+        Box::new(RemoteRetriever {
+            http: http.clone(),
+            url: url.clone(),
+            api_key: settings.retrieval_api_key.clone(),
+            timeout: settings.first_token_timeout,
+        }) as Box<dyn Retriever>
+    })
+}
+
+/// The retrieval API (docs/retrieval-api.md).
+#[derive(Debug)]
+struct RemoteRetriever {
+    http: reqwest::Client,
+    url: ServiceUrl,
+    api_key: Option<SecretSetting>,
+    timeout: std::time::Duration,
+}
+
+impl Retriever for RemoteRetriever {
+    fn retrieve<'a>(&'a self, query: RetrievalQuery<'a>) -> BoxFuture<'a, Result<Vec<Chunk>>> {
+        Box::pin(async move {
+            let mut request = self
+                .http
+                .post(self.url.expose())
+                .timeout(self.timeout)
+                .json(&Query {
+                    query: query.query,
+                    top_k: query.top_k,
+                    collection: query.collection,
+                });
+            if let Some(key) = &self.api_key {
+                request = request.bearer_auth(key.expose_secret());
+            }
+            let response = request
+                .send()
+                .await
+                .map_err(|err| unavailable(without_url(&err)))?;
+            let status = response.status();
+            if !status.is_success() {
+                return Err(unavailable(format!("it answered HTTP {status}")));
+            }
+            let answer: Answer = response.json().await.map_err(|err| {
+                unavailable(format!(
+                    "its answer is not the expected JSON ({})",
+                    without_url(&err)
+                ))
+            })?;
+            Ok(answer
+                .chunks
+                .into_iter()
+                .take(query.top_k as usize)
+                .map(Chunk::with_web_url_only)
+                .collect())
+        })
     }
-    let response = request
-        .send()
-        .await
-        .map_err(|err| unavailable(without_url(&err)))?;
-    let status = response.status();
-    if !status.is_success() {
-        return Err(unavailable(format!("it answered HTTP {status}")));
-    }
-    let answer: Answer = response.json().await.map_err(|err| {
-        unavailable(format!(
-            "its answer is not the expected JSON ({})",
-            without_url(&err)
-        ))
-    })?;
-    Ok(answer
-        .chunks
-        .into_iter()
-        .take(top_k as usize)
-        .map(Chunk::with_web_url_only)
-        .collect())
 }
 
 impl Chunk {

@@ -1,5 +1,7 @@
-//! Domain values that are valid once built: parse, don't validate.
+//! Domain values that are valid once built: parse, don't validate; and the chat area's
+//! records, which the store keeps and the faces send.
 
+pub mod chat;
 mod email;
 mod email_rules;
 mod login_code;

@@ -16,8 +16,8 @@ use tokio::sync::Notify;
 use crate::clock::{duration_millis, to_millis, Clock};
 use crate::config::MailSettings;
 use crate::error::{Error, Result};
-use crate::store::Store;
-use templates::RenderedEmail;
+use crate::store::outbox::{DueEmail, Finished, TokenState};
+use crate::store::{Millis, Store, Tx};
 
 /// The first retry comes this long after a failure; each next one waits twice as long.
 const FIRST_RETRY: Duration = Duration::from_secs(15);
@@ -33,35 +33,6 @@ const POLL: Duration = Duration::from_secs(1);
 const BATCH: usize = 20;
 /// Finished outbox rows are kept this long, then deleted.
 const KEEP_FINISHED: Duration = Duration::from_secs(7 * 86_400);
-
-/// What kind of email an outbox row is; sign-in and reset emails die with their token.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum EmailKind {
-    PasswordReset,
-    SignIn,
-    ConfirmAddress,
-    PasswordChanged,
-    PasswordRemoved,
-}
-
-impl EmailKind {
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::PasswordReset => "reset",
-            Self::SignIn => "login",
-            Self::ConfirmAddress => "verify",
-            Self::PasswordChanged => "password_changed",
-            Self::PasswordRemoved => "password_removed",
-        }
-    }
-
-    /// Whether the email carries a one-time link, and so dies with its token.
-    fn carries_token(kind: &str) -> bool {
-        [Self::PasswordReset, Self::SignIn, Self::ConfirmAddress]
-            .iter()
-            .any(|k| k.as_str() == kind)
-    }
-}
 
 enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
@@ -85,7 +56,7 @@ pub struct DeliveryReport {
 /// Sends email through the outbox.
 pub(crate) struct Mailer {
     transport: Option<(Transport, Mailbox)>,
-    store: Arc<Store>,
+    store: Store,
     clock: Arc<dyn Clock>,
     wake: Notify,
 }
@@ -101,7 +72,7 @@ impl std::fmt::Debug for Mailer {
 impl Mailer {
     pub(crate) fn new(
         settings: &MailSettings,
-        store: Arc<Store>,
+        store: Store,
         clock: Arc<dyn Clock>,
     ) -> Result<Self> {
         let config_error = |message: String| Error::Config {
@@ -174,10 +145,10 @@ impl Mailer {
         let lease_until = now + duration_millis(LEASE);
         let claimed = self
             .store
-            .write(move |tx| claim_due(tx, now, lease_until))
+            .write(move |tx| tx.outbox().claim_due(now, lease_until, BATCH))
             .await?;
         for row in claimed {
-            if let Some(reason) = row.void_reason {
+            if let Some(reason) = void_reason(&row, now) {
                 tracing::info!(
                     outbox_id = row.id,
                     reason,
@@ -185,7 +156,7 @@ impl Mailer {
                 );
                 let id = row.id;
                 self.store
-                    .write(move |tx| finish(tx, id, "void", now, None))
+                    .write(move |tx| tx.outbox().finish(id, Finished::Void, now, None))
                     .await?;
                 report.void += 1;
                 continue;
@@ -204,32 +175,28 @@ impl Mailer {
             let id = row.id;
             match outcome {
                 Ok(()) => {
-                    tracing::info!(outbox_id = id, kind = %row.kind, "email sent");
+                    tracing::info!(outbox_id = id, kind = row.kind.as_str(), "email sent");
                     self.store
-                        .write(move |tx| finish(tx, id, "sent", now, None))
+                        .write(move |tx| tx.outbox().finish(id, Finished::Sent, now, None))
                         .await?;
                     report.sent += 1;
                 }
                 Err(error) if now - row.created_at >= duration_millis(GIVE_UP_AFTER) => {
-                    tracing::error!(outbox_id = id, kind = %row.kind, attempts = row.attempts + 1, %error, "email given up after a day of failures");
+                    tracing::error!(outbox_id = id, kind = row.kind.as_str(), attempts = row.attempts + 1, %error, "email given up after a day of failures");
                     self.store
-                        .write(move |tx| finish(tx, id, "failed", now, Some(error)))
+                        .write(move |tx| {
+                            tx.outbox().finish(id, Finished::Failed, now, Some(&error))
+                        })
                         .await?;
                     report.failed += 1;
                 }
                 Err(error) => {
                     let attempts = row.attempts + 1;
                     let wait = retry_delay(attempts);
-                    tracing::warn!(outbox_id = id, kind = %row.kind, attempts, retry_in_secs = wait.as_secs(), %error, "email not sent; will retry");
+                    tracing::warn!(outbox_id = id, kind = row.kind.as_str(), attempts, retry_in_secs = wait.as_secs(), %error, "email not sent; will retry");
                     let next = now + duration_millis(wait);
                     self.store
-                        .write(move |tx| {
-                            tx.execute(
-                                "UPDATE outbox SET attempts = ?1, last_error = ?2, next_attempt_at = ?3 WHERE id = ?4",
-                                rusqlite::params![attempts, error, next, id],
-                            )?;
-                            Ok(())
-                        })
+                        .write(move |tx| tx.outbox().retry_later(id, attempts, &error, next))
                         .await?;
                     report.retrying += 1;
                 }
@@ -238,11 +205,7 @@ impl Mailer {
         if report.sent + report.failed + report.void > 0 {
             // The finished rows' links were blanked; move that into the database file and
             // empty the WAL, so no copy of them is left behind. Best effort: readers may hold it.
-            let checkpoint = self
-                .store
-                .call(|conn| Ok(conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?))
-                .await;
-            if let Err(err) = checkpoint {
+            if let Err(err) = self.store.scrub().await {
                 tracing::debug!(error = ?err, "checkpoint after sending skipped");
             }
         }
@@ -298,29 +261,10 @@ impl MailWorker {
     }
 }
 
-/// Writes an email into the outbox, inside the caller's transaction.
-pub(crate) fn enqueue(
-    tx: &rusqlite::Transaction<'_>,
-    kind: EmailKind,
-    token_id: Option<i64>,
-    recipient: &str,
-    email: &RenderedEmail,
-    now: i64,
-) -> Result<()> {
-    tx.execute(
-        "INSERT INTO outbox (kind, token_id, recipient, subject, text_body, html_body, created_at, next_attempt_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)",
-        rusqlite::params![kind.as_str(), token_id, recipient, email.subject, email.text, email.html, now],
-    )?;
-    Ok(())
-}
-
-/// Deletes outbox rows finished long ago.
-pub(crate) fn delete_finished(tx: &rusqlite::Transaction<'_>, now: i64) -> Result<usize> {
-    Ok(tx.execute(
-        "DELETE FROM outbox WHERE status <> 'pending' AND finished_at <= ?1",
-        [now - duration_millis(KEEP_FINISHED)],
-    )?)
+/// Deletes outbox rows finished long ago, in the caller's transaction.
+pub(crate) fn delete_finished(tx: &dyn Tx, now: Millis) -> Result<usize> {
+    tx.outbox()
+        .delete_finished_before(now - duration_millis(KEEP_FINISHED))
 }
 
 fn retry_delay(attempts: i64) -> Duration {
@@ -330,82 +274,17 @@ fn retry_delay(attempts: i64) -> Duration {
     (FIRST_RETRY * 2u32.pow(doublings)).min(LONGEST_RETRY)
 }
 
-struct Claimed {
-    id: i64,
-    kind: String,
-    recipient: String,
-    subject: String,
-    text: String,
-    html: String,
-    attempts: i64,
-    created_at: i64,
-    void_reason: Option<&'static str>,
-}
-
-/// Takes the due rows for this sender by moving their next attempt past the lease.
-fn claim_due(tx: &rusqlite::Transaction<'_>, now: i64, lease_until: i64) -> Result<Vec<Claimed>> {
-    let rows = tx
-        .prepare(
-            "SELECT o.id, o.kind, o.recipient, o.subject, o.text_body, o.html_body, o.attempts, o.created_at,
-                    o.token_id, t.used_at, t.expires_at
-             FROM outbox o LEFT JOIN email_tokens t ON t.id = o.token_id
-             WHERE o.status = 'pending' AND o.next_attempt_at <= ?1
-             ORDER BY o.next_attempt_at LIMIT ?2",
-        )?
-        .query_map(rusqlite::params![now, BATCH as i64], |row| {
-            let kind: String = row.get(1)?;
-            let token_id: Option<i64> = row.get(8)?;
-            let used_at: Option<i64> = row.get(9)?;
-            let expires_at: Option<i64> = row.get(10)?;
-            let needs_token = EmailKind::carries_token(&kind);
-            let void_reason = if !needs_token {
-                None
-            } else if token_id.is_none() {
-                Some("the token was deleted")
-            } else if used_at.is_some() {
-                Some("the token was used or replaced")
-            } else if expires_at.is_some_and(|at| at <= now) {
-                Some("the token expired")
-            } else {
-                None
-            };
-            Ok(Claimed {
-                id: row.get(0)?,
-                kind,
-                recipient: row.get(2)?,
-                subject: row.get(3)?,
-                text: row.get(4)?,
-                html: row.get(5)?,
-                attempts: row.get(6)?,
-                created_at: row.get(7)?,
-                void_reason,
-            })
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    for row in &rows {
-        tx.execute(
-            "UPDATE outbox SET next_attempt_at = ?1 WHERE id = ?2",
-            rusqlite::params![lease_until, row.id],
-        )?;
+/// Why a due email is dropped instead of sent: one that carries a one-time link dies with it.
+fn void_reason(email: &DueEmail, now: Millis) -> Option<&'static str> {
+    if !email.kind.carries_token() {
+        return None;
     }
-    Ok(rows)
-}
-
-/// Marks a row finished and blanks its bodies (they may hold a one-time link).
-fn finish(
-    tx: &rusqlite::Transaction<'_>,
-    id: i64,
-    status: &str,
-    now: i64,
-    error: Option<String>,
-) -> Result<()> {
-    tx.execute(
-        "UPDATE outbox SET status = ?1, finished_at = ?2, text_body = '', html_body = '',
-                attempts = attempts + (?1 <> 'void'), last_error = coalesce(?3, last_error)
-         WHERE id = ?4",
-        rusqlite::params![status, now, error, id],
-    )?;
-    Ok(())
+    match email.token {
+        TokenState::NoToken | TokenState::Deleted => Some("the token was deleted"),
+        TokenState::Used => Some("the token was used or replaced"),
+        TokenState::Live { expires_at } if expires_at <= now => Some("the token expired"),
+        TokenState::Live { .. } => None,
+    }
 }
 
 /// Writes `message` as `<uuid>.eml` in `dir`, mode 0600: written beside under another name and
@@ -425,7 +304,7 @@ async fn write_eml(dir: &std::path::Path, message: Message) -> Result<(), String
     .map_err(|err| format!("the email could not be written to {}: {err}", dir.display()))
 }
 
-fn build_message(from: &Mailbox, row: &Claimed) -> Result<Message, String> {
+fn build_message(from: &Mailbox, row: &DueEmail) -> Result<Message, String> {
     let to: Mailbox = row
         .recipient
         .parse()

@@ -1,310 +1,151 @@
-//! The SQLite store: one file in the data dir, WAL, foreign keys on, a busy timeout,
-//! versioned migrations applied at open, created with mode 0600.
+//! The store: every SQL statement of Docent, behind typed functions over domain types, one
+//! module per aggregate. Services never see SQL or a driver's types: they run a closure in a
+//! transaction ([`Store::write`], [`Store::read`]) and call the aggregates' functions on the
+//! [`Tx`] it gets.
 //!
-//! SQLite calls block, so they run on Tokio's blocking pool through [`Store::call`], each
-//! on a connection taken from a small pool (WAL lets readers run beside the one writer).
+//! The aggregates are traits, so a second database can implement them beside SQLite
+//! ([`sqlite`]); `contract` holds the one test suite every implementation must pass.
+//! Transactions run on a blocking thread, so a closure may call as many functions as it needs
+//! without awaiting; a backend whose driver is asynchronous blocks that thread on each call.
 
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
-use std::time::Duration;
+pub(crate) mod accounts;
+pub(crate) mod conversations;
+pub(crate) mod email_tokens;
+pub(crate) mod history;
+pub(crate) mod login_attempts;
+pub(crate) mod messages;
+pub(crate) mod outbox;
+pub(crate) mod sessions;
+pub(crate) mod sqlite;
+pub(crate) mod workspaces;
 
-use anyhow::Context as _;
-use rusqlite::{Connection, OpenFlags, OptionalExtension as _, TransactionBehavior};
-use tokio::sync::Semaphore;
+#[cfg(test)]
+mod contract;
 
-use crate::error::{Error, Result};
+use std::any::Any;
+use std::future::Future;
+use std::path::Path;
+use std::pin::Pin;
+use std::sync::Arc;
 
-/// Migrations in order; the database's `user_version` is how many have been applied.
-const MIGRATIONS: &[&str] = &[
-    include_str!("migrations/0001_accounts.sql"),
-    include_str!("migrations/0002_email.sql"),
-    include_str!("migrations/0003_chat.sql"),
-    include_str!("migrations/0004_proven_addresses.sql"),
-];
+use crate::error::Result;
 
-/// How long a connection waits for another writer before giving up.
-const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+pub(crate) use accounts::Accounts;
+pub(crate) use conversations::Conversations;
+pub(crate) use email_tokens::EmailTokens;
+pub(crate) use history::History;
+pub(crate) use login_attempts::LoginAttempts;
+pub(crate) use messages::Messages;
+pub(crate) use outbox::Outbox;
+pub(crate) use sessions::Sessions;
+pub(crate) use workspaces::Workspaces;
 
-/// Connections kept open; more would not help on a small machine, fewer would serialise reads.
-const POOL_SIZE: usize = 8;
+/// One transaction: every aggregate, reached by name (`tx.accounts().by_email(..)`).
+pub(crate) trait Tx {
+    fn accounts(&self) -> &dyn Accounts;
+    fn sessions(&self) -> &dyn Sessions;
+    fn login_attempts(&self) -> &dyn LoginAttempts;
+    fn email_tokens(&self) -> &dyn EmailTokens;
+    fn outbox(&self) -> &dyn Outbox;
+    fn workspaces(&self) -> &dyn Workspaces;
+    fn conversations(&self) -> &dyn Conversations;
+    fn messages(&self) -> &dyn Messages;
+    fn history(&self) -> &dyn History;
+}
 
-/// A pool of connections to one SQLite file.
-#[derive(Debug)]
+/// Whether a transaction may write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// A consistent snapshot for reading.
+    Read,
+    /// The one writer at a time: it never has to upgrade a read lock and fail.
+    Write,
+}
+
+/// A closure over a transaction, with its result boxed so backends can be trait objects.
+pub(crate) type Work = Box<dyn FnOnce(&dyn Tx) -> Result<Box<dyn Any + Send>> + Send>;
+
+/// A boxed future, for backends behind `dyn`.
+pub(crate) type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What a database implements to hold Docent's data.
+pub(crate) trait Backend: Send + Sync + std::fmt::Debug {
+    /// Runs `work` in one transaction of `mode`, committing when it returns `Ok`.
+    fn run(&self, mode: Mode, work: Work) -> BoxFuture<'_, Result<Box<dyn Any + Send>>>;
+
+    /// Checks that the database answers.
+    fn ping(&self) -> BoxFuture<'_, Result<()>>;
+
+    /// Makes deleted and blanked rows unrecoverable from the database's files (sent emails'
+    /// one-time links): best effort, readers may hold them for a while.
+    fn scrub(&self) -> BoxFuture<'_, Result<()>>;
+
+    /// Where the data lives, for people (a file path, a server).
+    fn location(&self) -> &Path;
+}
+
+/// The store of one running core. Cheap to clone.
+#[derive(Debug, Clone)]
 pub(crate) struct Store {
-    path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
-    permits: Semaphore,
+    backend: Arc<dyn Backend>,
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path` and applies pending migrations.
-    pub(crate) async fn open(path: &Path) -> Result<Self> {
-        let path = path.to_owned();
-        let first = tokio::task::spawn_blocking({
-            let path = path.clone();
-            move || -> Result<Connection> {
-                create_private_file(&path)?;
-                let mut conn = connect(&path)?;
-                migrate(&mut conn)?;
-                Ok(conn)
-            }
-        })
-        .await
-        .map_err(Error::internal)??;
-        Ok(Self {
-            path,
-            idle: Mutex::new(vec![first]),
-            permits: Semaphore::new(POOL_SIZE),
-        })
+    /// The store over `backend`.
+    pub(crate) fn new(backend: Arc<dyn Backend>) -> Self {
+        Self { backend }
     }
 
-    /// Runs `work` with a connection, off the async runtime.
-    pub(crate) async fn call<T, F>(&self, work: F) -> Result<T>
-    where
-        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
-        T: Send + 'static,
-    {
-        let _permit = self.permits.acquire().await.map_err(Error::internal)?;
-        let pooled = self.idle.lock().expect("pool lock").pop();
-        let path = self.path.clone();
-        let (conn, result) = tokio::task::spawn_blocking(move || {
-            let mut conn = match pooled {
-                Some(conn) => conn,
-                None => match connect(&path) {
-                    Ok(conn) => conn,
-                    Err(err) => return (None, Err(err)),
-                },
-            };
-            let result = work(&mut conn);
-            (Some(conn), result)
-        })
-        .await
-        .map_err(Error::internal)?;
-        if let Some(conn) = conn {
-            self.idle.lock().expect("pool lock").push(conn);
-        }
-        result
+    /// The SQLite file at `path` (created with mode 0600 if missing, migrated).
+    pub(crate) async fn open_sqlite(path: &Path) -> Result<Self> {
+        Ok(Self::new(Arc::new(sqlite::SqliteStore::open(path).await?)))
     }
 
-    /// Runs `work` inside one write transaction (`BEGIN IMMEDIATE`, so it never has to
-    /// upgrade a read lock and fail), committing when it returns `Ok`.
+    /// Runs `work` in one write transaction.
     pub(crate) async fn write<T, F>(&self, work: F) -> Result<T>
     where
-        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T> + Send + 'static,
+        F: FnOnce(&dyn Tx) -> Result<T> + Send + 'static,
         T: Send + 'static,
     {
-        self.call(move |conn| {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let value = work(&tx)?;
-            tx.commit()?;
-            Ok(value)
-        })
-        .await
+        self.run(Mode::Write, work).await
     }
 
-    /// Where the database file is.
-    pub(crate) fn path(&self) -> &Path {
-        &self.path
-    }
-}
-
-/// Creates the file (and its folder) readable by its owner only, before SQLite opens it, or
-/// tightens them if they exist; SQLite gives the `-wal` and `-shm` files the file's mode.
-fn create_private_file(path: &Path) -> Result<()> {
-    if let Some(dir) = path.parent() {
-        crate::files::private_dir(dir)?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.create(true).append(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-    options
-        .open(path)
-        .with_context(|| format!("creating the database {}", path.display()))
-        .map_err(Error::Internal)?;
-    for suffix in ["", "-wal", "-shm"] {
-        let mut file = path.as_os_str().to_owned();
-        file.push(suffix);
-        crate::files::tighten(Path::new(&file), 0o600);
-    }
-    Ok(())
-}
-
-fn connect(path: &Path) -> Result<Connection> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-            | OpenFlags::SQLITE_OPEN_URI,
-    )
-    .with_context(|| format!("opening the database {}", path.display()))
-    .map_err(Error::Internal)?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
-    conn.pragma_update(None, "journal_mode", "WAL")?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    // Deleted and overwritten content (sent emails' one-time links) is zeroed, not left behind.
-    conn.pragma_update(None, "secure_delete", "ON")?;
-    conn.set_prepared_statement_cache_capacity(64);
-    Ok(conn)
-}
-
-/// Applies the pending migrations in one transaction. Foreign keys are off meanwhile (SQLite
-/// ignores the pragma inside a transaction, so it is set around it), as SQLite's procedure for
-/// rebuilding a table asks; every reference is checked before the commit instead.
-fn migrate(conn: &mut Connection) -> Result<()> {
-    conn.pragma_update(None, "foreign_keys", "OFF")?;
-    let migrated = migrate_in_transaction(conn);
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    migrated
-}
-
-fn migrate_in_transaction(conn: &mut Connection) -> Result<()> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let applied: usize = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
-    if applied > MIGRATIONS.len() {
-        return Err(Error::Config {
-            code: "database_too_new",
-            message: format!(
-                "The database was written by a newer version of Docent (schema {applied}, this version knows {}). Update Docent.",
-                MIGRATIONS.len()
-            ),
-        });
-    }
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
-        tx.execute_batch(sql)
-            .with_context(|| format!("applying migration {}", index + 1))
-            .map_err(Error::Internal)?;
-        tx.pragma_update(None, "user_version", index + 1)?;
-    }
-    let broken: Option<String> = tx
-        .query_row("PRAGMA foreign_key_check", [], |row| row.get(0))
-        .optional()?;
-    if let Some(table) = broken {
-        return Err(Error::internal(anyhow::anyhow!(
-            "a migration left a broken reference in {table}"
-        )));
-    }
-    tx.commit()?;
-    Ok(())
-}
-
-/// Whether a SQLite error is a UNIQUE constraint violation.
-pub(crate) fn is_unique_violation(err: &rusqlite::Error) -> bool {
-    matches!(
-        err,
-        rusqlite::Error::SqliteFailure(e, _)
-            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
-                || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn opens_private_wal_database_with_foreign_keys_and_all_migrations() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("nested").join("docent.sqlite3");
-        let store = Store::open(&path).await.unwrap();
-        let (mode, fk, version): (String, i64, usize) = store
-            .call(|conn| {
-                Ok((
-                    conn.pragma_query_value(None, "journal_mode", |r| r.get(0))?,
-                    conn.pragma_query_value(None, "foreign_keys", |r| r.get(0))?,
-                    conn.pragma_query_value(None, "user_version", |r| r.get(0))?,
-                ))
-            })
-            .await
-            .unwrap();
-        assert_eq!(mode, "wal");
-        assert_eq!(fk, 1);
-        assert_eq!(version, MIGRATIONS.len());
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
-            assert_eq!(mode & 0o777, 0o600);
-            let dir_mode = std::fs::metadata(path.parent().unwrap())
-                .unwrap()
-                .permissions()
-                .mode();
-            assert_eq!(dir_mode & 0o777, 0o700);
-        }
-        drop(store);
-        // Opening again applies nothing twice.
-        Store::open(&path).await.unwrap();
+    /// Runs `work` in one read transaction (a consistent snapshot).
+    pub(crate) async fn read<T, F>(&self, work: F) -> Result<T>
+    where
+        F: FnOnce(&dyn Tx) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(Mode::Read, work).await
     }
 
-    /// A database of the version before proven addresses (schema 3) keeps everything: the
-    /// outbox still points at its tokens after the token table is rebuilt, and the accounts
-    /// made by an emailed sign-in (no password) count as proven, the others not.
-    #[tokio::test]
-    async fn proven_addresses_migrate_a_schema_3_database_without_losing_anything() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("docent.sqlite3");
-        {
-            let mut conn = Connection::open(&path).unwrap();
-            let tx = conn.transaction().unwrap();
-            for sql in &MIGRATIONS[..3] {
-                tx.execute_batch(sql).unwrap();
-            }
-            tx.pragma_update(None, "user_version", 3).unwrap();
-            tx.execute_batch(
-                "INSERT INTO users (id, email, password_hash, created_at, updated_at)
-                   VALUES ('u1', 'pw@example.com', '$argon2id$x', 10, 10),
-                          ('u2', 'link@example.com', NULL, 20, 20);
-                 INSERT INTO email_tokens (id, purpose, email, user_id, token_hash, code_hash, created_at, expires_at)
-                   VALUES (7, 'login', 'link@example.com', 'u2', x'01', x'02', 30, 99999999999999);
-                 INSERT INTO outbox (kind, token_id, recipient, subject, text_body, html_body, created_at, next_attempt_at)
-                   VALUES ('login', 7, 'link@example.com', 's', 't', 'h', 30, 30);",
-            )
-            .unwrap();
-            tx.commit().unwrap();
-        }
-        let store = Store::open(&path).await.unwrap();
-        type Proven = Vec<(String, Option<i64>)>;
-        let (proven, token_id, purpose_ok, fk): (Proven, Option<i64>, bool, i64) = store
-            .call(|conn| {
-                let proven = conn
-                    .prepare("SELECT email, email_verified_at FROM users ORDER BY id")?
-                    .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                    .collect::<rusqlite::Result<_>>()?;
-                let token_id = conn.query_row("SELECT token_id FROM outbox", [], |r| r.get(0))?;
-                let purpose_ok = conn
-                    .execute(
-                        "INSERT INTO email_tokens (purpose, email, token_hash, created_at, expires_at)
-                         VALUES ('verify', 'pw@example.com', x'03', 40, 50)",
-                        [],
-                    )
-                    .is_ok();
-                let fk = conn.pragma_query_value(None, "foreign_keys", |r| r.get(0))?;
-                Ok((proven, token_id, purpose_ok, fk))
-            })
-            .await
-            .unwrap();
-        assert_eq!(
-            proven,
-            [
-                ("pw@example.com".to_owned(), None),
-                ("link@example.com".to_owned(), Some(20))
-            ]
-        );
-        assert_eq!(token_id, Some(7), "the pending email keeps its token");
-        assert!(purpose_ok, "tokens may confirm addresses now");
-        assert_eq!(fk, 1, "foreign keys are back on after the migration");
+    async fn run<T, F>(&self, mode: Mode, work: F) -> Result<T>
+    where
+        F: FnOnce(&dyn Tx) -> Result<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        let work: Work = Box::new(move |tx| work(tx).map(|value| Box::new(value) as _));
+        let value = self.backend.run(mode, work).await?;
+        Ok(*value
+            .downcast::<T>()
+            .expect("a transaction gives back what its closure made"))
     }
 
-    #[tokio::test]
-    async fn refuses_a_database_from_a_newer_version() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("docent.sqlite3");
-        {
-            let conn = Connection::open(&path).unwrap();
-            conn.pragma_update(None, "user_version", 999).unwrap();
-        }
-        let err = Store::open(&path).await.unwrap_err();
-        assert_eq!(err.code(), "database_too_new");
+    /// Checks that the database answers.
+    pub(crate) async fn ping(&self) -> Result<()> {
+        self.backend.ping().await
+    }
+
+    /// See [`Backend::scrub`].
+    pub(crate) async fn scrub(&self) -> Result<()> {
+        self.backend.scrub().await
+    }
+
+    /// Where the data lives.
+    pub(crate) fn location(&self) -> &Path {
+        self.backend.location()
     }
 }
+
+/// Milliseconds since the Unix epoch, UTC: how the store takes and gives instants.
+pub(crate) type Millis = i64;

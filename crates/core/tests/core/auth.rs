@@ -47,10 +47,6 @@ fn credentials(email: &str, password: &str) -> Credentials {
     }
 }
 
-fn db(fixture: &Fixture) -> rusqlite::Connection {
-    rusqlite::Connection::open(fixture.docent.database_path()).unwrap()
-}
-
 #[tokio::test]
 async fn an_old_hash_is_upgraded_at_the_next_successful_login() {
     let fixture = open().await;
@@ -68,11 +64,11 @@ async fn an_old_hash_is_upgraded_at_the_next_successful_login() {
     .hash_password(PASSWORD.as_bytes(), &SaltString::generate(&mut OsRng))
     .unwrap()
     .to_string();
-    db(&fixture)
-        .execute(
-            "UPDATE users SET password_hash = ?1 WHERE id = ?2",
-            [&weak, &user.user_id.to_string()],
-        )
+    assert_eq!(user.email, "old@example.com");
+    let testing = fixture.docent.testing();
+    testing
+        .set_password_hash("old@example.com", Some(weak.clone()))
+        .await
         .unwrap();
 
     // A wrong password does not upgrade anything.
@@ -82,8 +78,10 @@ async fn an_old_hash_is_upgraded_at_the_next_successful_login() {
         .login(credentials("old@example.com", "Not-The-Password-At-All"))
         .await
         .is_err());
-    let stored: String = db(&fixture)
-        .query_row("SELECT password_hash FROM users", [], |r| r.get(0))
+    let stored = testing
+        .password_hash("old@example.com")
+        .await
+        .unwrap()
         .unwrap();
     assert_eq!(stored, weak);
 
@@ -93,8 +91,10 @@ async fn an_old_hash_is_upgraded_at_the_next_successful_login() {
         .login(credentials("old@example.com", PASSWORD))
         .await
         .unwrap();
-    let stored: String = db(&fixture)
-        .query_row("SELECT password_hash FROM users", [], |r| r.get(0))
+    let stored = testing
+        .password_hash("old@example.com")
+        .await
+        .unwrap()
         .unwrap();
     assert!(
         stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
@@ -114,20 +114,27 @@ async fn last_seen_is_written_at_most_once_a_minute() {
     let fixture = open().await;
     let auth = fixture.docent.auth();
     let session = fixture.signed_in("seen@example.com").await;
-    let last_seen = || -> i64 {
-        db(&fixture)
-            .query_row("SELECT last_seen_at FROM sessions", [], |r| r.get(0))
+    let testing = fixture.docent.testing();
+    let last_seen = || async {
+        testing
+            .session_last_seen(&session.token)
+            .await
+            .unwrap()
             .unwrap()
     };
-    let first = last_seen();
+    let first = last_seen().await;
     for _ in 0..5 {
         fixture.clock.advance(Duration::from_secs(10));
         auth.authenticate(&session.token).await.unwrap();
     }
-    assert_eq!(last_seen(), first, "50 s later: not written yet");
+    assert_eq!(last_seen().await, first, "50 s later: not written yet");
     fixture.clock.advance(Duration::from_secs(10));
     auth.authenticate(&session.token).await.unwrap();
-    assert_eq!(last_seen(), first + 60_000, "60 s later: written");
+    assert_eq!(
+        last_seen().await,
+        first + Duration::from_secs(60),
+        "60 s later: written"
+    );
 }
 
 #[tokio::test]
@@ -170,11 +177,12 @@ async fn passwordless_accounts_cannot_sign_in_with_a_password() {
         )
         .await
         .unwrap();
-    db(&fixture)
-        .execute(
-            "UPDATE users SET password_hash = NULL WHERE id = ?1",
-            [user.user_id.to_string()],
-        )
+    assert_eq!(user.email, "nopass@example.com");
+    fixture
+        .docent
+        .testing()
+        .set_password_hash("nopass@example.com", None)
+        .await
         .unwrap();
     let err = fixture
         .docent

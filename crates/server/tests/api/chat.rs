@@ -205,6 +205,48 @@ async fn an_answer_comes_with_the_citations_it_uses() {
     assert_eq!(conversation["workspace_id"], workspaces[0]["id"]);
 }
 
+/// A stream cut inside multi-byte characters (as TLS records and proxies may cut it) is
+/// decoded whole: "Grüße aus Köln", never "Gr\u{fffd}\u{fffd}ße".
+#[tokio::test]
+async fn characters_split_between_network_chunks_arrive_whole() {
+    let f = chat_app().await;
+    let pieces = ["Grüße ", "aus Köln [1]."];
+    let body: String = pieces
+        .iter()
+        .map(|piece| {
+            let chunk = json!({"choices": [{"index": 0, "delta": {"content": piece}}]});
+            format!("data: {chunk}\n\n")
+        })
+        .collect();
+    // Inside the ü, inside the ß, and inside the ö.
+    let inside = |text: &str, c: char| body.find(text).unwrap() + text.find(c).unwrap() + 1;
+    let cuts = [
+        inside("Grüße", 'ü'),
+        inside("Grüße", 'ß'),
+        inside("Köln", 'ö'),
+    ];
+    f.llm.reply(Reply::cut_at(&pieces, &cuts));
+    let response = f
+        .app
+        .ask_streaming(&f.token, &json!({"message": "Wie grüßt man in Köln?"}))
+        .await;
+    let events = sse_events(&response.text().await.unwrap());
+    let streamed: String = events
+        .iter()
+        .filter(|(name, _)| name == "delta")
+        .map(|(_, data)| data["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(streamed, "Grüße aus Köln [1].");
+    let history: Value = f
+        .app
+        .get_json("/chat/history", &f.token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(history["messages"][1]["content"], "Grüße aus Köln [1].");
+}
+
 #[tokio::test]
 async fn the_workspace_decides_prompt_collection_top_k_and_model() {
     let f = chat_app().await;
@@ -690,23 +732,12 @@ async fn temporary_conversations_stay_out_of_history_and_end_with_their_session(
         f.app.post_bearer("/auth/logout", &f.token).await.status(),
         204
     );
-    let conn = rusqlite::Connection::open(f.app.docent.database_path()).unwrap();
-    let left: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM conversations WHERE id = ?1",
-            [id],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(left, 0);
-    let messages: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM messages WHERE content = 'Secret question'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(messages, 0);
+    let id = id.parse().unwrap();
+    assert_eq!(
+        f.app.docent.testing().conversation(id).await.unwrap(),
+        None,
+        "the temporary conversation and its messages are gone"
+    );
 
     // And a session that expires takes its temporary conversations with it.
     let ws_conv: Value = f
@@ -723,14 +754,14 @@ async fn temporary_conversations_stay_out_of_history_and_end_with_their_session(
         .unwrap();
     f.app.advance(Duration::from_secs(25 * 3600));
     f.app.docent.cleanup_expired().await.unwrap();
-    let left: i64 = conn
-        .query_row(
-            "SELECT count(*) FROM conversations WHERE id = ?1",
-            [ws_conv["id"].as_str().unwrap()],
-            |r| r.get(0),
-        )
+    let left = f
+        .app
+        .docent
+        .testing()
+        .conversation(ws_conv["id"].as_str().unwrap().parse().unwrap())
+        .await
         .unwrap();
-    assert_eq!(left, 0);
+    assert_eq!(left, None);
 }
 
 #[tokio::test]
@@ -1418,23 +1449,17 @@ async fn a_password_reset_deletes_temporary_conversations() {
         .await;
     assert_eq!(response.status(), 200);
 
-    let conn = rusqlite::Connection::open(app.docent.database_path()).unwrap();
-    let count = |id: &str| -> i64 {
-        conn.query_row(
-            "SELECT count(*) FROM conversations WHERE id = ?1",
-            [id],
-            |r| r.get(0),
-        )
-        .unwrap()
+    let testing = app.docent.testing();
+    let stored = |id: &str| {
+        let id = id.parse().unwrap();
+        async move { testing.conversation(id).await.unwrap().is_some() }
     };
-    assert_eq!(
-        count(temporary["id"].as_str().unwrap()),
-        0,
+    assert!(
+        !stored(temporary["id"].as_str().unwrap()).await,
         "the temporary conversation is gone"
     );
-    assert_eq!(
-        count(kept["conversation_id"].as_str().unwrap()),
-        1,
+    assert!(
+        stored(kept["conversation_id"].as_str().unwrap()).await,
         "the others stay"
     );
 }

@@ -65,14 +65,7 @@ pub async fn confirmed(app: &TestApp, mail: &MailServer, email: &str) -> String 
 }
 
 async fn outbox_statuses(app: &TestApp) -> Vec<String> {
-    let conn = rusqlite::Connection::open(app.docent.database_path()).unwrap();
-    let mut stmt = conn
-        .prepare("SELECT status FROM outbox ORDER BY id")
-        .unwrap();
-    stmt.query_map([], |row| row.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
+    app.docent.testing().outbox_statuses().await.unwrap()
 }
 
 #[tokio::test]

@@ -26,9 +26,39 @@ pub enum Reply {
     Status(u16, Option<u64>),
     /// Accepts and never sends anything.
     Hang,
+    /// Sends these bytes as they are, each chunk `pause` after the last (an SSE body cut
+    /// anywhere, even inside a character, as TLS records and proxies may cut it).
+    Bytes {
+        chunks: Vec<Vec<u8>>,
+        pause: Duration,
+    },
 }
 
 impl Reply {
+    /// The SSE body that streams `pieces`, cut into chunks at the byte offsets `cuts`.
+    pub fn cut_at(pieces: &[&str], cuts: &[usize]) -> Self {
+        let body: String = pieces
+            .iter()
+            .map(|piece| {
+                let chunk = json!({"choices": [{"index": 0, "delta": {"content": piece}}]});
+                format!("data: {chunk}\n\n")
+            })
+            .chain(std::iter::once("data: [DONE]\n\n".to_owned()))
+            .collect();
+        let bytes = body.into_bytes();
+        let mut chunks = Vec::new();
+        let mut from = 0;
+        for &cut in cuts {
+            chunks.push(bytes[from..cut].to_vec());
+            from = cut;
+        }
+        chunks.push(bytes[from..].to_vec());
+        Self::Bytes {
+            chunks,
+            pause: Duration::from_millis(30),
+        }
+    }
+
     pub fn text(pieces: &[&str]) -> Self {
         Self::Stream {
             pieces: pieces.iter().map(|p| p.to_string()).collect(),
@@ -100,6 +130,18 @@ async fn completions(
         }
         Reply::Hang => {
             let stream = futures_util::stream::pending::<Result<String, std::io::Error>>();
+            Response::builder()
+                .header("content-type", "text/event-stream")
+                .body(Body::from_stream(stream))
+                .unwrap()
+        }
+        Reply::Bytes { chunks, pause } => {
+            let stream =
+                futures_util::stream::unfold(chunks.into_iter(), move |mut chunks| async move {
+                    let chunk = chunks.next()?;
+                    tokio::time::sleep(pause).await;
+                    Some((Ok::<_, std::io::Error>(chunk), chunks))
+                });
             Response::builder()
                 .header("content-type", "text/event-stream")
                 .body(Body::from_stream(stream))

@@ -1,10 +1,149 @@
-//! The chat area's wire types: what the UI sends and gets, over HTTP and IPC alike.
+//! The chat area's records, as the UI sends and gets them over HTTP and IPC alike and as the
+//! store keeps them, and its values that are valid once built (a workspace's name, top-k, a
+//! message's role and status).
+
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::error::ErrorBody;
+use crate::error::{Error, ErrorBody, Result};
+
+/// A workspace's name: trimmed, 1 to 100 characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkspaceName(String);
+
+impl WorkspaceName {
+    /// The longest name, in characters.
+    pub const MAX_CHARS: usize = 100;
+
+    /// Parses a name as typed.
+    pub fn parse(raw: &str) -> Result<Self> {
+        let name = raw.trim();
+        if name.is_empty() || name.chars().count() > Self::MAX_CHARS {
+            return Err(Error::invalid(
+                "invalid_name",
+                "A workspace name must be 1 to 100 characters long.",
+            ));
+        }
+        Ok(Self(name.to_owned()))
+    }
+
+    /// The name of the workspace every account has.
+    pub fn personal() -> Self {
+        Self(PERSONAL.to_owned())
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The name of every account's first workspace.
+pub const PERSONAL: &str = "Personal";
+
+/// How many document chunks an answer retrieves: 1 to 50.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TopK(u32);
+
+impl TopK {
+    /// What a new workspace retrieves.
+    pub const DEFAULT: Self = Self(5);
+
+    /// Parses a number of chunks.
+    pub fn parse(raw: u32) -> Result<Self> {
+        if !(1..=50).contains(&raw) {
+            return Err(Error::invalid(
+                "invalid_top_k",
+                "top_k must be between 1 and 50 document chunks.",
+            ));
+        }
+        Ok(Self(raw))
+    }
+
+    /// The number.
+    pub fn get(self) -> u32 {
+        self.0
+    }
+}
+
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum Role {
+    /// The person asking.
+    User,
+    /// The model answering.
+    Assistant,
+}
+
+impl Role {
+    /// As stored and sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::User => "user",
+            Self::Assistant => "assistant",
+        }
+    }
+
+    /// Reads a stored role.
+    pub fn parse(raw: &str) -> Result<Self> {
+        match raw {
+            "user" => Ok(Self::User),
+            "assistant" => Ok(Self::Assistant),
+            other => Err(Error::internal(anyhow::anyhow!("a stored role {other:?}"))),
+        }
+    }
+}
+
+/// Where a message stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub enum MessageStatus {
+    /// Written whole.
+    Complete,
+    /// Being written now.
+    Streaming,
+    /// Stopped by the person; what was written is kept.
+    Stopped,
+    /// Failed; what was written is kept, with the error's code.
+    Failed,
+}
+
+impl MessageStatus {
+    /// As stored and sent.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Complete => "complete",
+            Self::Streaming => "streaming",
+            Self::Stopped => "stopped",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// Reads a stored status.
+    pub fn parse(raw: &str) -> Result<Self> {
+        match raw {
+            "complete" => Ok(Self::Complete),
+            "streaming" => Ok(Self::Streaming),
+            "stopped" => Ok(Self::Stopped),
+            "failed" => Ok(Self::Failed),
+            other => Err(Error::internal(anyhow::anyhow!(
+                "a stored status {other:?}"
+            ))),
+        }
+    }
+}
+
+impl fmt::Display for MessageStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// A workspace: a user's own place for conversations, with its settings for answers.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -149,14 +288,14 @@ pub struct Citation {
 pub struct Message {
     /// Its id.
     pub id: Uuid,
-    /// `user` or `assistant`.
-    pub role: String,
+    /// Who wrote it.
+    pub role: Role,
     /// The text (an answer may be partial when stopped or failed).
     pub content: String,
     /// The sources an answer cites.
     pub citations: Vec<Citation>,
-    /// `complete`, `streaming`, `stopped` or `failed`.
-    pub status: String,
+    /// Where it stands.
+    pub status: MessageStatus,
     /// Why an answer failed, as an error code.
     pub error_code: Option<String>,
     /// When it was written.
@@ -200,7 +339,7 @@ pub struct ChatAnswer {
     /// Its sources.
     pub citations: Vec<Citation>,
     /// `complete` or `stopped`.
-    pub status: String,
+    pub status: MessageStatus,
     /// Said when the answer could not use documents (no retrieval configured, or it failed
     /// and is not required).
     pub notice: Option<String>,
@@ -223,7 +362,7 @@ pub enum ChatEvent {
         /// The answer's message id.
         message_id: Uuid,
         /// `complete` or `stopped`.
-        status: String,
+        status: MessageStatus,
         /// As in [`ChatAnswer::notice`].
         notice: Option<String>,
     },

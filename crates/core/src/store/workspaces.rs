@@ -1,0 +1,39 @@
+//! Workspaces: a user's own places for conversations, with the settings their answers use.
+
+use uuid::Uuid;
+
+use super::Millis;
+use crate::domain::chat::{TopK, Workspace, WorkspaceName};
+use crate::error::Result;
+
+/// A workspace's settings, checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct WorkspaceFields {
+    pub(crate) name: WorkspaceName,
+    pub(crate) description: String,
+    pub(crate) system_prompt: String,
+    pub(crate) collection: Option<String>,
+    pub(crate) top_k: TopK,
+    pub(crate) model: Option<String>,
+    pub(crate) shared_with_domain: bool,
+}
+
+pub(crate) trait Workspaces {
+    /// Creates a workspace of `owner`.
+    fn insert(&self, id: Uuid, owner: Uuid, fields: &WorkspaceFields, now: Millis) -> Result<()>;
+
+    /// One of `owner`'s workspaces.
+    fn owned(&self, owner: Uuid, id: Uuid) -> Result<Option<Workspace>>;
+
+    /// `owner`'s workspaces, oldest first.
+    fn list(&self, owner: Uuid) -> Result<Vec<Workspace>>;
+
+    /// `owner`'s workspace named `name`, else their oldest; `None` when they have none.
+    fn named_or_oldest(&self, owner: Uuid, name: &str) -> Result<Option<Uuid>>;
+
+    /// Replaces a workspace's settings.
+    fn update(&self, id: Uuid, fields: &WorkspaceFields, now: Millis) -> Result<()>;
+
+    /// Deletes one of `owner`'s workspaces with its conversations; `false` if there was none.
+    fn delete(&self, owner: Uuid, id: Uuid) -> Result<bool>;
+}

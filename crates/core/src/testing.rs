@@ -1,0 +1,125 @@
+//! What tests and benchmarks may look at or set up behind the services' backs, through the
+//! store (never with SQL of their own). Only with the `testing` feature.
+
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::clock::{from_millis, to_millis};
+use crate::domain::chat::{MessageStatus, Role};
+use crate::domain::SecretToken;
+use crate::error::Result;
+use crate::store::conversations::NewConversationRecord;
+use crate::store::messages::NewMessage;
+use crate::Docent;
+
+/// The store of a [`Docent`], for tests: [`Docent::testing`].
+#[derive(Debug, Clone, Copy)]
+pub struct Testing<'a>(pub(crate) &'a Docent);
+
+impl Testing<'_> {
+    /// The stored password hash of the account with `email`, if it has one.
+    pub async fn password_hash(&self, email: &str) -> Result<Option<String>> {
+        let email = email.to_owned();
+        self.0
+            .inner
+            .store
+            .read(move |tx| {
+                Ok(tx
+                    .accounts()
+                    .by_email(&email)?
+                    .and_then(|a| a.password_hash))
+            })
+            .await
+    }
+
+    /// Replaces the stored password hash of the account with `email` (`None`: no password).
+    pub async fn set_password_hash(&self, email: &str, hash: Option<String>) -> Result<()> {
+        let email = email.to_owned();
+        self.0
+            .inner
+            .store
+            .write(move |tx| {
+                let account = tx.accounts().by_email(&email)?.expect("an account");
+                tx.accounts()
+                    .set_password_hash(account.id, hash.as_deref(), 0)
+            })
+            .await
+    }
+
+    /// When the session of `token` was last recorded as used.
+    pub async fn session_last_seen(&self, token: &SecretToken) -> Result<Option<OffsetDateTime>> {
+        let hash = token.hash();
+        self.0
+            .inner
+            .store
+            .read(move |tx| {
+                Ok(tx
+                    .sessions()
+                    .by_token(&hash)?
+                    .map(|s| from_millis(s.last_seen_at)))
+            })
+            .await
+    }
+
+    /// Every outbox email's status (`pending`, `sent`, `failed`, `void`), oldest first.
+    pub async fn outbox_statuses(&self) -> Result<Vec<String>> {
+        self.0.inner.store.read(|tx| tx.outbox().statuses()).await
+    }
+
+    /// Whether a conversation is stored, whoever's, and how many messages it has.
+    pub async fn conversation(&self, id: Uuid) -> Result<Option<usize>> {
+        self.0
+            .inner
+            .store
+            .read(move |tx| match tx.conversations().find(id)? {
+                Some(_) => Ok(Some(tx.messages().of_conversation(id)?.len())),
+                None => Ok(None),
+            })
+            .await
+    }
+
+    /// Stores a conversation of `user` in `workspace` with complete messages, the first a
+    /// question and then alternating, written from `at` a millisecond apart (a benchmark's
+    /// history).
+    pub async fn seed_conversation(
+        &self,
+        user: Uuid,
+        workspace: Uuid,
+        title: String,
+        messages: Vec<String>,
+        at: OffsetDateTime,
+    ) -> Result<Uuid> {
+        let id = Uuid::new_v4();
+        let at = to_millis(at);
+        self.0
+            .inner
+            .store
+            .write(move |tx| {
+                tx.conversations().insert(&NewConversationRecord {
+                    id,
+                    workspace_id: workspace,
+                    user_id: user,
+                    title: &title,
+                    first_query: Some(&title),
+                    temporary_for: None,
+                    now: at,
+                })?;
+                for (n, content) in messages.iter().enumerate() {
+                    tx.messages().insert(&NewMessage {
+                        id: Uuid::new_v4(),
+                        conversation_id: id,
+                        role: if n % 2 == 0 {
+                            Role::User
+                        } else {
+                            Role::Assistant
+                        },
+                        content,
+                        status: MessageStatus::Complete,
+                        now: at + n as i64,
+                    })?;
+                }
+                Ok(id)
+            })
+            .await
+    }
+}
