@@ -101,7 +101,10 @@ impl Shell {
                         ..Default::default()
                     };
                     if let Err(err) = docent.update_remote_settings(&update, false) {
-                        tracing::warn!(code = err.code(), "the saved LLM key was not usable");
+                        tracing::warn!(
+                            code = err.code().as_str(),
+                            "the saved LLM key was not usable"
+                        );
                     }
                 }
                 load(&session)

@@ -6,6 +6,9 @@
 pub mod commands;
 pub mod keyring_store;
 
+// `docent_handler!()`: every `#[tauri::command]` of `commands.rs`, listed by build.rs.
+include!(concat!(env!("OUT_DIR"), "/commands.rs"));
+
 use docent_core::{Docent, Settings, SettingsLayer};
 use tauri::Manager as _;
 use tauri_plugin_deep_link::DeepLinkExt as _;
@@ -76,39 +79,7 @@ pub fn run() {
             app.manage(shell);
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::auth_register,
-            commands::auth_login,
-            commands::auth_logout,
-            commands::auth_logout_all,
-            commands::auth_current_user,
-            commands::auth_request_reset,
-            commands::auth_reset_password,
-            commands::auth_request_login,
-            commands::auth_verify_login,
-            commands::auth_request_verification,
-            commands::auth_verify_email,
-            commands::workspace_list,
-            commands::workspace_create,
-            commands::workspace_get,
-            commands::workspace_update,
-            commands::workspace_delete,
-            commands::conversation_list,
-            commands::conversation_create,
-            commands::conversation_get,
-            commands::conversation_update,
-            commands::conversation_delete,
-            commands::conversation_export,
-            commands::chat_send,
-            commands::chat_stop,
-            commands::chat_history,
-            commands::chat_clear,
-            commands::history_search,
-            commands::settings_get,
-            commands::settings_update,
-            commands::app_status,
-            commands::app_links,
-        ])
+        .invoke_handler(docent_handler!())
         .run(tauri::generate_context!())
         .expect("Docent's window could not be started");
 }

@@ -14,7 +14,7 @@ use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
 use crate::domain::{mask_user_info, DomainList, DomainRules, ServiceUrl};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 
 /// The identifier under which Docent keeps its data (the same as the desktop app's bundle
 /// identifier, so the desktop app and the server find the same data dir by default).
@@ -248,18 +248,18 @@ impl SettingsLayer {
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
             Err(err) => {
                 return Err(Error::Config {
-                    code: "invalid_setting",
+                    code: ErrorCode::InvalidSetting,
                     message: format!("Docent could not read {}: {err}.", path.display()),
                 })
             }
         };
         let layer: Self = toml::from_str(&text).map_err(|err| Error::Config {
-            code: "invalid_setting",
+            code: ErrorCode::InvalidSetting,
             message: format!("{} is not valid: {}", path.display(), err.message()),
         })?;
         if layer.data_dir.is_some() {
             return Err(Error::Config {
-                code: "invalid_setting",
+                code: ErrorCode::InvalidSetting,
                 message: format!(
                     "{} cannot set data_dir (it lives in the data dir); use --data-dir or DOCENT_DATA_DIR.",
                     path.display()
@@ -315,7 +315,7 @@ impl SettingsLayer {
         EnvOnly::try_parse_from(["docent"])
             .map(|parsed| parsed.layer)
             .map_err(|err| Error::Config {
-                code: "invalid_setting",
+                code: ErrorCode::InvalidSetting,
                 message: err.to_string(),
             })
     }
@@ -519,7 +519,7 @@ impl SmtpUrl {
         match host {
             Some(host) if !host.is_empty() && !raw.contains(char::is_whitespace) => Ok(()),
             _ => Err(Error::Config {
-                code: "invalid_setting",
+                code: ErrorCode::InvalidSetting,
                 message: format!(
                     "DOCENT_SMTP_URL {:?} is not an SMTP URL; write it like smtp://user:pass@host:587?tls=required, smtps://user:pass@host:465 or smtp://127.0.0.1:2525.",
                     mask_user_info(raw)
@@ -575,7 +575,7 @@ impl Settings {
             .unwrap_or(defaults.password_min_length);
         if !(8..=1024).contains(&password_min_length) {
             return Err(Error::Config {
-                code: "invalid_setting",
+                code: ErrorCode::InvalidSetting,
                 message: format!(
                     "DOCENT_PASSWORD_MIN_LENGTH must be between 8 and 1024; it is {password_min_length}."
                 ),
@@ -598,13 +598,13 @@ impl Settings {
                     url
                 },
                 from: layer.mail_from.ok_or_else(|| Error::Config {
-                    code: "invalid_setting",
+                    code: ErrorCode::InvalidSetting,
                     message: "DOCENT_SMTP_URL is set but DOCENT_MAIL_FROM is not; set it to the sender, e.g. \"Docent <docent@example.com>\".".to_owned(),
                 })?,
             },
             (Some(MailTransportKind::Smtp), None) => {
                 return Err(Error::Config {
-                    code: "invalid_setting",
+                    code: ErrorCode::InvalidSetting,
                     message: "DOCENT_MAIL_TRANSPORT is smtp but DOCENT_SMTP_URL is not set."
                         .to_owned(),
                 })
@@ -672,7 +672,7 @@ impl Settings {
     pub fn check_enforceable(&self) -> Result<()> {
         if !self.email_domains.allowed.is_empty() && matches!(self.mail, MailSettings::Off) {
             return Err(Error::Config {
-                code: "allow_list_needs_email",
+                code: ErrorCode::AllowListNeedsEmail,
                 message: "DOCENT_ALLOWED_EMAIL_DOMAINS admits only addresses proven by email, and email is not set up, so the list could not be kept. Set DOCENT_SMTP_URL and DOCENT_MAIL_FROM, or remove the list.".to_owned(),
             });
         }
@@ -697,7 +697,7 @@ pub fn default_data_dir() -> Result<PathBuf> {
     dirs::data_dir()
         .map(|dir| dir.join(APP_IDENTIFIER))
         .ok_or_else(|| Error::Config {
-            code: "invalid_setting",
+            code: ErrorCode::InvalidSetting,
             message: "The OS has no app-data dir for this user; set DOCENT_DATA_DIR.".to_owned(),
         })
 }
@@ -715,7 +715,7 @@ fn parse_public_url(raw: &str) -> Result<String> {
             Ok(url.to_owned())
         }
         _ => Err(Error::Config {
-            code: "invalid_setting",
+            code: ErrorCode::InvalidSetting,
             message: format!(
                 "DOCENT_PUBLIC_URL must be an http:// or https:// URL without a user name or password, such as https://docent.example.com; it is {:?}.",
                 mask_user_info(raw.trim())
@@ -778,7 +778,7 @@ pub(crate) fn save_remote_settings(
     key_changed: bool,
 ) -> Result<()> {
     let cannot = |err: &dyn fmt::Display| Error::Config {
-        code: "settings_not_saved",
+        code: ErrorCode::SettingsNotSaved,
         message: format!(
             "Docent could not save its settings to {}: {err}.",
             path.display()

@@ -1,40 +1,201 @@
 //! One error vocabulary for every face of Docent.
 //!
-//! Each error carries a stable snake_case [`Error::code`], a sentence for people (its
-//! `Display`), and an [`ErrorKind`] that transports translate into a status (HTTP) or pass on
-//! as is (IPC). Transports never invent their own codes for product rules.
+//! Each error carries a stable snake_case [`ErrorCode`] from the one list below, a sentence
+//! for people (its `Display`), and an [`ErrorKind`]: the same over HTTP and IPC. Each code has
+//! its HTTP status, so transports look nothing up; the OpenAPI document enumerates the codes.
+//! Transports never invent their own codes: the few that only HTTP has are in the list too.
 
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-/// What kind of failure an error is, independent of the transport that reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What kind of failure an error is, the same over every transport (sent as `kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ErrorKind {
-    /// The request itself is malformed (HTTP 400).
-    BadRequest,
-    /// The caller is not signed in, or the credentials are wrong (HTTP 401).
-    Unauthorized,
-    /// The caller may not do this (HTTP 403).
+    /// The request cannot be taken as sent: malformed, or a value not acceptable.
+    Invalid,
+    /// The caller is not signed in, or the credentials are wrong.
+    Unauthenticated,
+    /// The caller may not do this.
     Forbidden,
-    /// The thing does not exist, or is not the caller's (HTTP 404).
+    /// The thing does not exist, or is not the caller's.
     NotFound,
-    /// The request conflicts with what is stored (HTTP 409).
+    /// The request conflicts with what is stored.
     Conflict,
-    /// The request is too large (HTTP 413).
-    PayloadTooLarge,
-    /// The request is well-formed but its values are not acceptable (HTTP 422).
-    Unprocessable,
-    /// The caller must wait before trying again (HTTP 429).
-    TooManyRequests,
-    /// A remote service answered badly (HTTP 502).
-    BadGateway,
-    /// A feature is not configured or a dependency is down (HTTP 503).
+    /// The caller must wait before trying again.
+    RateLimited,
+    /// A feature is not set up, or a service Docent depends on failed.
     Unavailable,
-    /// A remote service did not answer in time (HTTP 504).
-    GatewayTimeout,
-    /// A fault inside Docent (HTTP 500).
+    /// A fault inside Docent.
     Internal,
+}
+
+impl ErrorKind {
+    /// The kind of an HTTP status.
+    fn of_status(status: u16) -> Self {
+        match status {
+            401 => Self::Unauthenticated,
+            403 => Self::Forbidden,
+            404 => Self::NotFound,
+            409 => Self::Conflict,
+            429 => Self::RateLimited,
+            500 => Self::Internal,
+            status if status >= 500 => Self::Unavailable,
+            _ => Self::Invalid,
+        }
+    }
+}
+
+/// Declares the error codes, each with its HTTP status.
+macro_rules! error_codes {
+    ($( $(#[doc = $doc:literal])* $variant:ident = $code:literal => $status:literal, )*) => {
+        /// Every error code of Docent: the one list.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+        pub enum ErrorCode {
+            $( $(#[doc = $doc])* $variant, )*
+        }
+
+        impl ErrorCode {
+            /// Every code, in the order of the list.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),*];
+
+            /// The code as sent: stable snake_case.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $code),* }
+            }
+
+            /// The HTTP status docent-server answers with.
+            pub fn status(self) -> u16 {
+                match self { $(Self::$variant => $status),* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// The request could not be read.
+    BadRequest = "bad_request" => 400,
+    /// The body is not JSON.
+    MalformedJson = "malformed_json" => 400,
+    /// The query string does not fit the operation.
+    InvalidQuery = "invalid_query" => 400,
+    /// An emailed link is unknown, expired or used.
+    InvalidToken = "invalid_token" => 400,
+    /// An emailed code is wrong, expired or used up.
+    InvalidCode = "invalid_code" => 400,
+    /// The email or password is wrong.
+    InvalidCredentials = "invalid_credentials" => 401,
+    /// No session came with the request.
+    Unauthenticated = "unauthenticated" => 401,
+    /// The session has ended.
+    SessionExpired = "session_expired" => 401,
+    /// The address's domain may not have accounts here.
+    DomainNotAllowed = "domain_not_allowed" => 403,
+    /// The right password, for an address not confirmed yet.
+    EmailNotVerified = "email_not_verified" => 403,
+    /// A conversation shared with the caller to read.
+    ReadOnly = "read_only" => 403,
+    /// The settings are set by whoever runs the server.
+    SettingsReadOnly = "settings_read_only" => 403,
+    /// The request was addressed to a host that is not this server's.
+    HostNotAllowed = "host_not_allowed" => 403,
+    /// A state change from another website.
+    OriginNotAllowed = "origin_not_allowed" => 403,
+    /// A cookie-authenticated state change without an Origin.
+    OriginRequired = "origin_required" => 403,
+    /// Nothing there, or not the caller's.
+    NotFound = "not_found" => 404,
+    /// The address does not take that method.
+    MethodNotAllowed = "method_not_allowed" => 405,
+    /// The email has an account already.
+    EmailTaken = "email_taken" => 409,
+    /// The body is too large.
+    PayloadTooLarge = "payload_too_large" => 413,
+    /// The body is not sent as JSON.
+    UnsupportedMediaType = "unsupported_media_type" => 415,
+    /// The body has the wrong shape.
+    InvalidBody = "invalid_body" => 422,
+    /// Not an email address.
+    InvalidEmail = "invalid_email" => 422,
+    /// A new password shorter than the policy's minimum.
+    PasswordTooShort = "password_too_short" => 422,
+    /// A password longer than 1,024 characters.
+    PasswordTooLong = "password_too_long" => 422,
+    /// A new password on the list of common ones.
+    PasswordTooCommon = "password_too_common" => 422,
+    /// A new password that contains the email's name.
+    PasswordContainsEmail = "password_contains_email" => 422,
+    /// A new password too easy to guess.
+    PasswordTooGuessable = "password_too_guessable" => 422,
+    /// A workspace name that is empty or too long.
+    InvalidName = "invalid_name" => 422,
+    /// A workspace description that is too long.
+    DescriptionTooLong = "description_too_long" => 422,
+    /// A system prompt that is too long.
+    SystemPromptTooLong = "system_prompt_too_long" => 422,
+    /// A top-k outside 1 to 50.
+    InvalidTopK = "invalid_top_k" => 422,
+    /// A collection or model name that is too long.
+    ValueTooLong = "value_too_long" => 422,
+    /// A conversation title that is empty or too long.
+    InvalidTitle = "invalid_title" => 422,
+    /// An empty question.
+    EmptyMessage = "empty_message" => 422,
+    /// A question that is too long.
+    MessageTooLong = "message_too_long" => 422,
+    /// A URL in the settings that is not http(s).
+    InvalidUrl = "invalid_url" => 422,
+    /// A setting in the app that is not acceptable.
+    InvalidSettings = "invalid_settings" => 422,
+    /// Too many failed sign-ins for one email.
+    TooManyAttempts = "too_many_attempts" => 429,
+    /// A fault inside Docent.
+    Internal = "internal" => 500,
+    /// The retrieval API failed.
+    RetrievalUnavailable = "retrieval_unavailable" => 502,
+    /// The language model could not be reached or answered badly.
+    LlmUnavailable = "llm_unavailable" => 502,
+    /// The language model refused the request.
+    LlmRejected = "llm_rejected" => 502,
+    /// Email is not set up.
+    EmailNotConfigured = "email_not_configured" => 503,
+    /// No language model is set up.
+    LlmNotConfigured = "llm_not_configured" => 503,
+    /// The language model asks to wait.
+    LlmRateLimited = "llm_rate_limited" => 503,
+    /// A setting is missing or wrong.
+    InvalidSetting = "invalid_setting" => 503,
+    /// The database was written by a newer Docent.
+    DatabaseTooNew = "database_too_new" => 503,
+    /// The settings file could not be written.
+    SettingsNotSaved = "settings_not_saved" => 503,
+    /// An allow-list of domains without email to prove addresses.
+    AllowListNeedsEmail = "allow_list_needs_email" => 503,
+    /// The language model did not answer in time.
+    LlmTimeout = "llm_timeout" => 504,
+}
+
+impl ErrorCode {
+    /// The kind of failure the code is.
+    pub fn kind(self) -> ErrorKind {
+        ErrorKind::of_status(self.status())
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for ErrorCode {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
 }
 
 /// Everything that can go wrong in Docent's core.
@@ -43,8 +204,8 @@ pub enum Error {
     /// A value from outside could not be parsed into a domain value.
     #[error("{message}")]
     Invalid {
-        /// Stable code, e.g. `invalid_email`, `password_too_short`.
-        code: &'static str,
+        /// E.g. `invalid_email`, `password_too_short`.
+        code: ErrorCode,
         /// What is wrong and how to do better.
         message: String,
     },
@@ -78,8 +239,8 @@ pub enum Error {
     /// The caller may not do this.
     #[error("{message}")]
     Forbidden {
-        /// Stable code, e.g. `domain_not_allowed`.
-        code: &'static str,
+        /// E.g. `domain_not_allowed`.
+        code: ErrorCode,
         /// Why, in a sentence.
         message: String,
     },
@@ -92,18 +253,16 @@ pub enum Error {
     /// A setting is missing or wrong.
     #[error("{message}")]
     Config {
-        /// Stable code, e.g. `invalid_setting`.
-        code: &'static str,
+        /// E.g. `invalid_setting`.
+        code: ErrorCode,
         /// Which setting and what to do.
         message: String,
     },
     /// A remote service (the LLM, the retrieval API) failed or timed out.
     #[error("{message}")]
     Upstream {
-        /// BadGateway, Unavailable or GatewayTimeout.
-        kind: ErrorKind,
-        /// Stable code, e.g. `retrieval_unavailable`, `llm_timeout`.
-        code: &'static str,
+        /// E.g. `retrieval_unavailable`, `llm_timeout`.
+        code: ErrorCode,
         /// What failed and what to do.
         message: String,
     },
@@ -112,61 +271,61 @@ pub enum Error {
     Internal(#[source] anyhow::Error),
 }
 
-/// The `{code, message}` pair every transport sends for an error.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+/// The `{code, kind, message}` every transport sends for an error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     /// Stable snake_case code.
-    pub code: String,
+    pub code: ErrorCode,
+    /// What kind of failure it is.
+    pub kind: ErrorKind,
     /// A sentence for people.
     pub message: String,
 }
 
+impl ErrorBody {
+    /// The body for `code` with `message`.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            kind: code.kind(),
+            message: message.into(),
+        }
+    }
+}
+
 impl Error {
     /// Builds an [`Error::Invalid`].
-    pub fn invalid(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn invalid(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::Invalid {
             code,
             message: message.into(),
         }
     }
 
-    /// The stable snake_case code of this error.
-    pub fn code(&self) -> &'static str {
+    /// The code of this error.
+    pub fn code(&self) -> ErrorCode {
         match self {
             Self::Invalid { code, .. }
             | Self::Forbidden { code, .. }
             | Self::Config { code, .. }
-            | Self::Upstream { code, .. } => code,
-            Self::InvalidCredentials => "invalid_credentials",
-            Self::Unauthenticated => "unauthenticated",
-            Self::SessionExpired => "session_expired",
-            Self::EmailTaken => "email_taken",
-            Self::EmailNotVerified => "email_not_verified",
-            Self::InvalidToken => "invalid_token",
-            Self::InvalidCode => "invalid_code",
-            Self::TooManyAttempts { .. } => "too_many_attempts",
-            Self::NotFound { .. } => "not_found",
-            Self::Internal(_) => "internal",
+            | Self::Upstream { code, .. } => *code,
+            Self::InvalidCredentials => ErrorCode::InvalidCredentials,
+            Self::Unauthenticated => ErrorCode::Unauthenticated,
+            Self::SessionExpired => ErrorCode::SessionExpired,
+            Self::EmailTaken => ErrorCode::EmailTaken,
+            Self::EmailNotVerified => ErrorCode::EmailNotVerified,
+            Self::InvalidToken => ErrorCode::InvalidToken,
+            Self::InvalidCode => ErrorCode::InvalidCode,
+            Self::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
+            Self::NotFound { .. } => ErrorCode::NotFound,
+            Self::Internal(_) => ErrorCode::Internal,
         }
     }
 
     /// What kind of failure this is.
     pub fn kind(&self) -> ErrorKind {
-        match self {
-            Self::Invalid { .. } => ErrorKind::Unprocessable,
-            Self::InvalidCredentials | Self::Unauthenticated | Self::SessionExpired => {
-                ErrorKind::Unauthorized
-            }
-            Self::EmailTaken => ErrorKind::Conflict,
-            Self::InvalidToken | Self::InvalidCode => ErrorKind::BadRequest,
-            Self::TooManyAttempts { .. } => ErrorKind::TooManyRequests,
-            Self::Forbidden { .. } | Self::EmailNotVerified => ErrorKind::Forbidden,
-            Self::NotFound { .. } => ErrorKind::NotFound,
-            Self::Config { .. } => ErrorKind::Unavailable,
-            Self::Upstream { kind, .. } => *kind,
-            Self::Internal(_) => ErrorKind::Internal,
-        }
+        self.code().kind()
     }
 
     /// For [`Error::TooManyAttempts`], how long the caller must wait.
@@ -177,12 +336,9 @@ impl Error {
         }
     }
 
-    /// The `{code, message}` body for transports.
+    /// The `{code, kind, message}` body for transports.
     pub fn body(&self) -> ErrorBody {
-        ErrorBody {
-            code: self.code().to_owned(),
-            message: self.to_string(),
-        }
+        ErrorBody::new(self.code(), self.to_string())
     }
 
     /// Wraps any fault as [`Error::Internal`].
@@ -222,9 +378,36 @@ mod tests {
         let err = Error::TooManyAttempts {
             retry_after: Duration::from_secs(90),
         };
-        assert_eq!(err.kind(), ErrorKind::TooManyRequests);
+        assert_eq!(err.kind(), ErrorKind::RateLimited);
         let body = err.body();
         assert_eq!(body.code, "too_many_attempts");
+        assert_eq!(body.kind, ErrorKind::RateLimited);
         assert!(body.message.contains("2 minutes"), "{}", body.message);
+    }
+
+    #[test]
+    fn the_code_list_is_snake_case_unique_and_sent_as_written() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            let name = code.as_str();
+            assert!(seen.insert(name), "{name} twice");
+            assert!(
+                name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{name}"
+            );
+            assert_eq!(
+                serde_json::to_value(code).unwrap(),
+                name,
+                "serde writes {name}"
+            );
+            assert!((400..600).contains(&code.status()), "{name}");
+        }
+        assert_eq!(ErrorCode::InvalidEmail.kind(), ErrorKind::Invalid);
+        assert_eq!(ErrorCode::LlmTimeout.kind(), ErrorKind::Unavailable);
+        assert_eq!(ErrorCode::Internal.kind(), ErrorKind::Internal);
+        assert_eq!(
+            serde_json::to_value(ErrorKind::NotFound).unwrap(),
+            "not_found"
+        );
     }
 }

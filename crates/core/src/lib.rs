@@ -37,7 +37,7 @@ pub use chat::{
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Settings, SettingsLayer};
 pub use domain::{Requester, SecretToken};
-pub use error::{Error, ErrorBody, ErrorKind, Result};
+pub use error::{Error, ErrorBody, ErrorCode, ErrorKind, Result};
 pub use mail::{DeliveryReport, MailWorker};
 pub use user::CurrentUser;
 

@@ -6,7 +6,7 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use docent_core::{ErrorBody, ErrorKind};
+use docent_core::{ErrorBody, ErrorCode};
 use serde::Serialize;
 
 /// The JSON envelope of every error response.
@@ -23,10 +23,8 @@ pub enum ApiError {
     Core(docent_core::Error),
     /// HTTP itself said no.
     Http {
-        /// Response status.
-        status: StatusCode,
-        /// Stable snake_case code.
-        code: &'static str,
+        /// From the one list of codes, which gives the status too.
+        code: ErrorCode,
         /// A sentence for people.
         message: String,
     },
@@ -34,9 +32,8 @@ pub enum ApiError {
 
 impl ApiError {
     /// An HTTP-level refusal.
-    pub fn http(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn http(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::Http {
-            status,
             code,
             message: message.into(),
         }
@@ -44,11 +41,7 @@ impl ApiError {
 
     /// No route answers this path.
     pub fn no_route() -> Self {
-        Self::http(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "There is nothing at this address.",
-        )
+        Self::http(ErrorCode::NotFound, "There is nothing at this address.")
     }
 }
 
@@ -62,26 +55,22 @@ impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         match rejection {
             JsonRejection::JsonDataError(err) => Self::http(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_body",
+                ErrorCode::InvalidBody,
                 format!("The request body has the wrong shape: {}.", err.body_text()),
             ),
             JsonRejection::JsonSyntaxError(_) => Self::http(
-                StatusCode::BAD_REQUEST,
-                "malformed_json",
+                ErrorCode::MalformedJson,
                 "The request body is not valid JSON.",
             ),
             JsonRejection::MissingJsonContentType(_) => Self::http(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
+                ErrorCode::UnsupportedMediaType,
                 "Send the request body as JSON with Content-Type: application/json.",
             ),
             JsonRejection::BytesRejection(err) if err.status() == StatusCode::PAYLOAD_TOO_LARGE => {
                 payload_too_large()
             }
             other => Self::http(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
+                ErrorCode::BadRequest,
                 format!("The request body could not be read: {}.", other.body_text()),
             ),
         }
@@ -97,8 +86,7 @@ impl From<PathRejection> for ApiError {
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
         Self::http(
-            StatusCode::BAD_REQUEST,
-            "invalid_query",
+            ErrorCode::InvalidQuery,
             format!("The query string is not valid: {}.", rejection.body_text()),
         )
     }
@@ -106,52 +94,22 @@ impl From<QueryRejection> for ApiError {
 
 /// The answer for bodies over the limit.
 pub fn payload_too_large() -> ApiError {
-    ApiError::http(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
-        "The request body is too large.",
-    )
-}
-
-fn status_of(kind: ErrorKind) -> StatusCode {
-    match kind {
-        ErrorKind::BadRequest => StatusCode::BAD_REQUEST,
-        ErrorKind::Unauthorized => StatusCode::UNAUTHORIZED,
-        ErrorKind::Forbidden => StatusCode::FORBIDDEN,
-        ErrorKind::NotFound => StatusCode::NOT_FOUND,
-        ErrorKind::Conflict => StatusCode::CONFLICT,
-        ErrorKind::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-        ErrorKind::Unprocessable => StatusCode::UNPROCESSABLE_ENTITY,
-        ErrorKind::TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-        ErrorKind::BadGateway => StatusCode::BAD_GATEWAY,
-        ErrorKind::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-        ErrorKind::GatewayTimeout => StatusCode::GATEWAY_TIMEOUT,
-        ErrorKind::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-    }
+    ApiError::http(ErrorCode::PayloadTooLarge, "The request body is too large.")
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, body, retry_after) = match self {
+        let (body, retry_after) = match self {
             Self::Core(err) => {
                 if let docent_core::Error::Internal(source) = &err {
                     tracing::error!(error = ?source, "internal error");
                 }
-                (status_of(err.kind()), err.body(), err.retry_after())
+                (err.body(), err.retry_after())
             }
-            Self::Http {
-                status,
-                code,
-                message,
-            } => (
-                status,
-                ErrorBody {
-                    code: code.to_owned(),
-                    message,
-                },
-                None,
-            ),
+            Self::Http { code, message } => (ErrorBody::new(code, message), None),
         };
+        let status =
+            StatusCode::from_u16(body.code.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let mut response = (status, Json(ErrorResponse { error: body })).into_response();
         if let Some(wait) = retry_after {
             let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);

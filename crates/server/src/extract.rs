@@ -4,10 +4,10 @@ use std::net::SocketAddr;
 
 use axum::extract::connect_info::ConnectInfo;
 use axum::extract::{FromRequest, FromRequestParts};
+use axum::http::header;
 use axum::http::request::Parts;
-use axum::http::{header, StatusCode};
 use axum_extra::extract::CookieJar;
-use docent_core::{CurrentUser, Requester, SecretToken};
+use docent_core::{CurrentUser, ErrorCode, Requester, SecretToken};
 
 use crate::error::ApiError;
 use crate::web::{is_safe, request_origin};
@@ -60,8 +60,7 @@ impl FromRequestParts<AppState> for Authenticated {
                 };
                 if !is_safe(&parts.method) && request_origin(&parts.headers).is_none() {
                     return Err(ApiError::http(
-                        StatusCode::FORBIDDEN,
-                        "origin_required",
+                        ErrorCode::OriginRequired,
                         "A browser request that changes something must say where it comes from (Origin header).",
                     ));
                 }

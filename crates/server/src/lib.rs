@@ -146,8 +146,7 @@ pub fn app(state: AppState) -> Router {
     .fallback(ui::fallback)
     .method_not_allowed_fallback(|| async {
         ApiError::http(
-            axum::http::StatusCode::METHOD_NOT_ALLOWED,
-            "method_not_allowed",
+            docent_core::ErrorCode::MethodNotAllowed,
             "This address does not accept that method.",
         )
     })

@@ -128,6 +128,40 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_error_body_enumerates_every_code_and_kind() {
+        let document = serde_json::to_value(crate::openapi()).unwrap();
+        let schemas = &document["components"]["schemas"];
+        let listed = |name: &str| -> Vec<String> {
+            schemas[name]["enum"]
+                .as_array()
+                .unwrap_or_else(|| panic!("{name} is an enum: {}", schemas[name]))
+                .iter()
+                .map(|v| v.as_str().unwrap().to_owned())
+                .collect()
+        };
+        let codes: Vec<String> = docent_core::ErrorCode::ALL
+            .iter()
+            .map(|c| c.as_str().to_owned())
+            .collect();
+        assert_eq!(listed("ErrorCode"), codes);
+        assert_eq!(listed("ErrorKind").len(), 8);
+        assert_eq!(
+            schemas["ErrorBody"]["properties"]["code"]["$ref"],
+            "#/components/schemas/ErrorCode"
+        );
+        assert!(
+            schemas["HistoryScope"].is_object(),
+            "referenced, so declared"
+        );
+        // Query strings are query parameters, none of them required.
+        let search = &document["paths"]["/history"]["get"]["parameters"];
+        for parameter in search.as_array().unwrap() {
+            assert_eq!(parameter["in"], "query", "{parameter}");
+            assert_ne!(parameter["required"], true, "{parameter}");
+        }
+    }
+
+    #[test]
     fn path_parameters_are_the_braced_segments() {
         assert_eq!(
             path_parameters("/workspaces/{id}/conversations"),

@@ -11,9 +11,10 @@
 use std::net::SocketAddr;
 
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::http::{header, HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use docent_core::ErrorCode;
 
 use crate::error::ApiError;
 use crate::AppState;
@@ -156,8 +157,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
     let host = request_host(&request);
     if !state.web.host_allowed(host.as_deref()) {
         return ApiError::http(
-            StatusCode::FORBIDDEN,
-            "host_not_allowed",
+            ErrorCode::HostNotAllowed,
             "This server only answers requests addressed to it by its own address.",
         )
         .into_response();
@@ -166,8 +166,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
         if let Some(origin) = request_origin(request.headers()) {
             if !state.web.origin_allowed(&origin) {
                 return ApiError::http(
-                    StatusCode::FORBIDDEN,
-                    "origin_not_allowed",
+                    ErrorCode::OriginNotAllowed,
                     "Requests from other websites may not change anything here.",
                 )
                 .into_response();

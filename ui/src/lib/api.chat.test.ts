@@ -401,13 +401,13 @@ describe('sendMessage (SSE)', () => {
     stubFetch(
       sse([
         'event: delta\ndata: {"text":"Par"}\n\n',
-        'event: error\ndata: {"code":"llm_timeout","message":"The language model did not answer in time."}\n\n',
+        'event: error\ndata: {"code":"llm_timeout","kind":"unavailable","message":"The language model did not answer in time."}\n\n',
       ]),
     );
     const { log, handlers } = recorder();
     const error = await rejection(httpApi.sendMessage({ message: 'q' }, handlers));
     expect(error).toMatchObject({
-      status: 504,
+      status: 503,
       code: 'llm_timeout',
       message: 'The language model did not answer in time.',
     });

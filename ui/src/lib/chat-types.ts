@@ -7,7 +7,8 @@
  * not have the expected shape (see wire.ts); ids that come as numbers become strings.
  */
 
-import type { ApiError } from './api';
+import { readKind, type ApiError, type ErrorKind } from './api/errors';
+import type { QueryOf, Wire } from './api/wire-types';
 import { int, isRecord, list, optBool, optInt, optStr, record, str, type Fail } from './wire';
 
 export interface Workspace {
@@ -309,35 +310,35 @@ export function readExport(value: unknown, fail: Fail): ExportedFile {
 // ---- writing -----------------------------------------------------------------------------
 
 /** The JSON body of a workspace create or change: only the fields that were given. */
-export function workspaceBody(fields: WorkspacePatch): Record<string, unknown> {
-  const body: Record<string, unknown> = {};
-  if (fields.name !== undefined) body['name'] = fields.name;
-  if (fields.description !== undefined) body['description'] = fields.description;
-  if (fields.systemPrompt !== undefined) body['system_prompt'] = fields.systemPrompt;
-  if (fields.collection !== undefined) body['collection'] = fields.collection;
-  if (fields.topK !== undefined) body['top_k'] = fields.topK;
-  if (fields.model !== undefined) body['model'] = fields.model;
-  if (fields.sharedWithDomain !== undefined) body['shared_with_domain'] = fields.sharedWithDomain;
+export function workspaceBody(fields: WorkspacePatch): Wire['WorkspacePatch'] {
+  const body: Wire['WorkspacePatch'] = {};
+  if (fields.name !== undefined) body.name = fields.name;
+  if (fields.description !== undefined) body.description = fields.description;
+  if (fields.systemPrompt !== undefined) body.system_prompt = fields.systemPrompt;
+  if (fields.collection !== undefined) body.collection = fields.collection;
+  if (fields.topK !== undefined) body.top_k = fields.topK;
+  if (fields.model !== undefined) body.model = fields.model;
+  if (fields.sharedWithDomain !== undefined) body.shared_with_domain = fields.sharedWithDomain;
   return body;
 }
 
-export function conversationBody(fields: NewConversation): Record<string, unknown> {
-  const body: Record<string, unknown> = {};
-  if (fields.title !== undefined) body['title'] = fields.title;
-  if (fields.temporary !== undefined) body['temporary'] = fields.temporary;
+export function conversationBody(fields: NewConversation): Wire['NewConversation'] {
+  const body: Wire['NewConversation'] = {};
+  if (fields.title !== undefined) body.title = fields.title;
+  if (fields.temporary !== undefined) body.temporary = fields.temporary;
   return body;
 }
 
 /** The body of `POST /chat/message`: ids only when given. */
-export function sendBody(request: SendMessageRequest): Record<string, unknown> {
-  const body: Record<string, unknown> = { message: request.message };
-  if (request.conversationId) body['conversation_id'] = request.conversationId;
-  else if (request.workspaceId) body['workspace_id'] = request.workspaceId;
+export function sendBody(request: SendMessageRequest): Wire['SendMessage'] {
+  const body: Wire['SendMessage'] = { message: request.message };
+  if (request.conversationId) body.conversation_id = request.conversationId;
+  else if (request.workspaceId) body.workspace_id = request.workspaceId;
   return body;
 }
 
 /** A history query with every field named, unset ones as null (the Tauri command's form). */
-export function historyQueryBody(query: HistoryQuery): Record<string, unknown> {
+export function historyQueryBody(query: HistoryQuery): QueryOf<'history_search'> {
   return {
     scope: query.scope ?? null,
     q: query.q?.trim() ? query.q.trim() : null,
@@ -372,9 +373,13 @@ export class ChatStream {
   citations: Citation[] = [];
   readonly #handlers: ChatStreamHandlers;
   readonly #fail: Fail;
-  readonly #errorFor: (code: string, message: string) => ApiError;
+  readonly #errorFor: (code: string, message: string, kind: ErrorKind | null) => ApiError;
 
-  constructor(handlers: ChatStreamHandlers, fail: Fail, errorFor: (code: string, message: string) => ApiError) {
+  constructor(
+    handlers: ChatStreamHandlers,
+    fail: Fail,
+    errorFor: (code: string, message: string, kind: ErrorKind | null) => ApiError,
+  ) {
     this.#handlers = handlers;
     this.#fail = fail;
     this.#errorFor = errorFor;
@@ -410,7 +415,7 @@ export class ChatStream {
         const body = isRecord(data) ? data : {};
         const code = typeof body['code'] === 'string' && body['code'] ? body['code'] : 'stream_error';
         const message = typeof body['message'] === 'string' ? body['message'] : '';
-        throw this.#errorFor(code, message);
+        throw this.#errorFor(code, message, readKind(body['kind']));
       }
       default:
         return null;

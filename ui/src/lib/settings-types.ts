@@ -9,6 +9,7 @@
  * not have the expected shape (see wire.ts).
  */
 
+import type { Wire } from './api/wire-types';
 import { bool, optBool, optStr, record, type Fail } from './wire';
 
 /** The settings as Docent reports them. A stored API key is never sent back, only whether there is one. */
@@ -102,13 +103,13 @@ export function readConnectionStatus(value: unknown, fail: Fail): ConnectionStat
 // ---- writing -----------------------------------------------------------------------------
 
 /** The JSON body of a settings change: only the fields that were given; an empty retrieval URL is null. */
-export function settingsBody(update: SettingsUpdate): Record<string, unknown> {
-  const body: Record<string, unknown> = {};
-  if (update.llmBaseUrl !== undefined) body['llm_base_url'] = update.llmBaseUrl;
-  if (update.llmModel !== undefined) body['llm_model'] = update.llmModel;
-  if (update.llmApiKey !== undefined) body['llm_api_key'] = update.llmApiKey;
+export function settingsBody(update: SettingsUpdate): Wire['RemoteSettingsUpdate'] {
+  const body: Wire['RemoteSettingsUpdate'] = {};
+  if (update.llmBaseUrl !== undefined) body.llm_base_url = update.llmBaseUrl;
+  if (update.llmModel !== undefined) body.llm_model = update.llmModel;
+  if (update.llmApiKey !== undefined) body.llm_api_key = update.llmApiKey;
   if (update.retrievalUrl !== undefined) {
-    body['retrieval_url'] = update.retrievalUrl === null || update.retrievalUrl.trim() === '' ? null : update.retrievalUrl;
+    body.retrieval_url = update.retrievalUrl === null || update.retrievalUrl.trim() === '' ? null : update.retrievalUrl;
   }
   return body;
 }

@@ -6,7 +6,7 @@ import { rejection } from '../test/fakes';
 import { answer, FakeChannel, invoke as invokeMock, resetTauri } from '../test/tauri-core';
 import { ABORTED } from './api';
 import type { ChatStarted, Citation } from './chat-types';
-import { tauriApi } from './tauri-api';
+import { tauriApi } from './api/tauri';
 
 const wireWorkspace = {
   id: 'w1',
@@ -135,13 +135,13 @@ describe('workspace and conversation commands', () => {
   });
 
   it('command errors keep their code and get the HTTP status', async () => {
-    invokeMock.mockRejectedValueOnce({ code: 'invalid_name', message: 'A name is 1 to 100 characters.' });
+    invokeMock.mockRejectedValueOnce({ code: 'invalid_name', kind: 'invalid', message: 'A name is 1 to 100 characters.' });
     expect(await rejection(tauriApi.createWorkspace({ name: '' }))).toMatchObject({
-      status: 422,
+      status: 400,
       code: 'invalid_name',
       message: 'A name is 1 to 100 characters.',
     });
-    invokeMock.mockRejectedValueOnce({ code: 'read_only', message: 'Shared with you to read.' });
+    invokeMock.mockRejectedValueOnce({ code: 'read_only', kind: 'forbidden', message: 'Shared with you to read.' });
     expect(await rejection(tauriApi.renameConversation('c1', 'x'))).toMatchObject({ status: 403, code: 'read_only' });
   });
 });
@@ -241,10 +241,10 @@ describe('chat_send over a channel', () => {
     expect(invokeMock.mock.calls[0]?.[1]).toMatchObject({ request: { message: 'Hi?', conversation_id: 'c1' } });
 
     send.channel.send({ event: 'started', data: { conversation_id: 'c1', message_id: 'm1' } });
-    send.channel.send({ event: 'error', data: { code: 'llm_unavailable', message: 'The model is down.' } });
-    send.reject({ code: 'llm_unavailable', message: 'The model is down.' });
+    send.channel.send({ event: 'error', data: { code: 'llm_unavailable', kind: 'unavailable', message: 'The model is down.' } });
+    send.reject({ code: 'llm_unavailable', kind: 'unavailable', message: 'The model is down.' });
 
-    expect(await result).toMatchObject({ status: 502, code: 'llm_unavailable', message: 'The model is down.' });
+    expect(await result).toMatchObject({ status: 503, code: 'llm_unavailable', message: 'The model is down.' });
     expect(log.map(([kind]) => kind)).toEqual(['started']);
   });
 
@@ -252,8 +252,8 @@ describe('chat_send over a channel', () => {
     const send = pendingSend();
     const { log, handlers } = recorder();
     const result = rejection(tauriApi.sendMessage({ message: '' }, handlers));
-    send.reject({ code: 'empty_message', message: 'Type a question first.' });
-    expect(await result).toMatchObject({ status: 422, code: 'empty_message', message: 'Type a question first.' });
+    send.reject({ code: 'empty_message', kind: 'invalid', message: 'Type a question first.' });
+    expect(await result).toMatchObject({ status: 400, code: 'empty_message', message: 'Type a question first.' });
     expect(log).toEqual([]);
   });
 

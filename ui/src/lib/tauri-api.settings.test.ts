@@ -4,7 +4,7 @@ vi.mock('@tauri-apps/api/core', () => import('../test/tauri-core'));
 
 import { rejection } from '../test/fakes';
 import { answer, invoke as invokeMock, refuse, resetTauri } from '../test/tauri-core';
-import { tauriApi } from './tauri-api';
+import { tauriApi } from './api/tauri';
 
 const wireSettings = {
   llm_base_url: 'http://localhost:11434/v1',
@@ -62,16 +62,16 @@ describe('settings and status commands', () => {
   });
 
   it('errors keep their code and sentence, with the status the server would send', async () => {
-    refuse({ code: 'invalid_url', message: 'The retrieval URL is not a valid URL.' });
-    refuse({ code: 'invalid_settings', message: 'The model name cannot be empty.' });
-    refuse({ code: 'settings_read_only', message: 'These settings are read-only.' });
+    refuse({ code: 'invalid_url', kind: 'invalid', message: 'The retrieval URL is not a valid URL.' });
+    refuse({ code: 'invalid_settings', kind: 'invalid', message: 'The model name cannot be empty.' });
+    refuse({ code: 'settings_read_only', kind: 'forbidden', message: 'These settings are read-only.' });
     expect(await rejection(tauriApi.updateSettings({ retrievalUrl: 'x' }))).toMatchObject({
-      status: 422,
+      status: 400,
       code: 'invalid_url',
       message: 'The retrieval URL is not a valid URL.',
     });
     expect(await rejection(tauriApi.updateSettings({ llmModel: '' }))).toMatchObject({
-      status: 422,
+      status: 400,
       code: 'invalid_settings',
     });
     expect(await rejection(tauriApi.updateSettings({ llmModel: 'x' }))).toMatchObject({

@@ -5,7 +5,7 @@ vi.mock('@tauri-apps/api/core', () => import('../test/tauri-core'));
 import { rejection } from '../test/fakes';
 import { answer, FakeChannel, invoke as invokeMock, refuse, resetTauri } from '../test/tauri-core';
 import { ApiError, chooseApi, describeError, httpApi } from './api';
-import { createTauriApi, fromIpcError, IPC_ERROR, statusForCode, tauriApi } from './tauri-api';
+import { createTauriApi, fromIpcError, IPC_ERROR, tauriApi } from './api/tauri';
 
 const credentials = { email: 'ada@example.com', password: 'correct horse battery staple' };
 
@@ -94,14 +94,14 @@ describe('results', () => {
   });
 
   it('currentUser is null when the shell reports an ended session as an error', async () => {
-    refuse({ code: 'session_expired', message: 'Your session has expired. Please sign in again.' });
+    refuse({ code: 'session_expired', kind: 'unauthenticated', message: 'Your session has expired. Please sign in again.' });
     await expect(tauriApi.currentUser()).resolves.toBeNull();
-    refuse({ code: 'unauthenticated', message: 'You are not signed in. Please sign in.' });
+    refuse({ code: 'unauthenticated', kind: 'unauthenticated', message: 'You are not signed in. Please sign in.' });
     await expect(tauriApi.currentUser()).resolves.toBeNull();
   });
 
   it('currentUser passes on other errors', async () => {
-    refuse({ code: 'internal', message: 'Something went wrong inside Docent; the details have been logged.' });
+    refuse({ code: 'internal', kind: 'internal', message: 'Something went wrong inside Docent; the details have been logged.' });
     expect(await rejection(tauriApi.currentUser())).toMatchObject({ status: 500, code: 'internal' });
     refuse('command auth_current_user not found');
     expect(await rejection(tauriApi.currentUser())).toMatchObject({ status: 0, code: IPC_ERROR });
@@ -122,43 +122,36 @@ describe('results', () => {
 });
 
 describe('errors', () => {
-  it('keeps the code and sentence of a command error and adds the HTTP status', async () => {
-    refuse({ code: 'invalid_credentials', message: 'The email or password is incorrect.' });
+  it('keeps the code, kind and sentence of a command error and adds the status of its kind', async () => {
+    refuse({ code: 'invalid_credentials', kind: 'unauthenticated', message: 'The email or password is incorrect.' });
     const error = await rejection(tauriApi.login(credentials));
     expect(error).toMatchObject({
       name: 'ApiError',
       status: 401,
       code: 'invalid_credentials',
+      kind: 'unauthenticated',
       message: 'The email or password is incorrect.',
     });
     expect(error.retryAfter).toBeUndefined();
   });
 
-  it('maps each error code to the status docent-server would use', async () => {
-    const cases: Array<[string, number]> = [
-      ['invalid_credentials', 401],
-      ['unauthenticated', 401],
-      ['session_expired', 401],
-      ['email_taken', 409],
-      ['invalid_email', 422],
-      ['password_too_short', 422],
-      ['password_too_long', 422],
-      ['password_too_common', 422],
-      ['password_contains_email', 422],
-      ['too_many_attempts', 429],
-      ['domain_not_allowed', 403],
-      ['forbidden', 403],
-      ['not_found', 404],
-      ['workspace_not_found', 404],
-      ['llm_not_configured', 503],
-      ['invalid_setting', 503],
-      ['database_too_new', 503],
-      ['internal', 500],
-      ['something_new', 500],
+  it('gives each kind the status docent-server answers it with, and 500 without one', async () => {
+    const cases: Array<[string, string | undefined, number]> = [
+      ['invalid_email', 'invalid', 400],
+      ['invalid_credentials', 'unauthenticated', 401],
+      ['session_expired', 'unauthenticated', 401],
+      ['domain_not_allowed', 'forbidden', 403],
+      ['email_not_verified', 'forbidden', 403],
+      ['not_found', 'not_found', 404],
+      ['email_taken', 'conflict', 409],
+      ['too_many_attempts', 'rate_limited', 429],
+      ['llm_not_configured', 'unavailable', 503],
+      ['internal', 'internal', 500],
+      ['something_new', undefined, 500],
+      ['something_newer', 'a_kind_from_the_future', 500],
     ];
-    for (const [code, status] of cases) {
-      expect(statusForCode(code), code).toBe(status);
-      refuse({ code, message: `Failed with ${code}.` });
+    for (const [code, kind, status] of cases) {
+      refuse({ code, kind, message: `Failed with ${code}.` });
       expect(await rejection(tauriApi.register(credentials)), code).toMatchObject({
         status,
         code,
@@ -169,20 +162,20 @@ describe('errors', () => {
 
   it('a 429 keeps the sentence, which already names the wait', async () => {
     const message = 'Too many failed sign-in attempts for this email. Try again in 2 minutes.';
-    refuse({ code: 'too_many_attempts', message });
+    refuse({ code: 'too_many_attempts', kind: 'rate_limited', message });
     const error = await rejection(tauriApi.login(credentials));
     expect(error).toMatchObject({ status: 429, code: 'too_many_attempts' });
     expect(describeError(error)).toBe(message);
   });
 
   it('a command error without a sentence gets one', async () => {
-    refuse({ code: 'unauthenticated' });
+    refuse({ code: 'unauthenticated', kind: 'unauthenticated' });
     expect(await rejection(tauriApi.logout())).toMatchObject({
       status: 401,
       code: 'unauthenticated',
       message: 'Please sign in to continue.',
     });
-    refuse({ code: 'email_taken', message: '   ' });
+    refuse({ code: 'email_taken', kind: 'conflict', message: '   ' });
     const taken = await rejection(tauriApi.register(credentials));
     expect(taken).toMatchObject({ status: 409, code: 'email_taken' });
     expect(taken.message.trim()).not.toBe('');
@@ -277,7 +270,7 @@ describe('password reset and email sign-in', () => {
   });
 
   it('an unconfirmed address is a 403, as over HTTP', async () => {
-    invokeMock.mockRejectedValueOnce({ code: 'email_not_verified', message: 'Confirm your email address first.' });
+    invokeMock.mockRejectedValueOnce({ code: 'email_not_verified', kind: 'forbidden', message: 'Confirm your email address first.' });
     expect(await rejection(tauriApi.login(credentials))).toMatchObject({ status: 403, code: 'email_not_verified' });
   });
 
@@ -318,20 +311,17 @@ describe('password reset and email sign-in', () => {
     expect(await rejection(tauriApi.verifyLogin({ token: 't' }))).toMatchObject({ code: 'invalid_response' });
   });
 
-  it('maps the new error codes to the statuses docent-server uses', async () => {
-    const cases: Array<[string, number, () => Promise<unknown>]> = [
-      ['invalid_token', 400, () => tauriApi.verifyLogin({ token: 't' })],
-      ['invalid_code', 400, () => tauriApi.verifyLogin({ email: 'ada@example.com', code: 'AAAA0000' })],
-      ['invalid_token', 400, () => tauriApi.resetPassword({ token: 't', password: 'p' })],
-      ['password_too_guessable', 422, () => tauriApi.resetPassword({ token: 't', password: 'p' })],
-      ['domain_not_allowed', 403, () => tauriApi.requestLoginEmail('ada@elsewhere.org')],
-      ['email_not_configured', 503, () => tauriApi.requestPasswordReset('ada@example.com')],
-      ['email_not_configured', 503, () => tauriApi.requestLoginEmail('ada@example.com')],
+  it('the email commands keep the kinds of their errors', async () => {
+    const cases: Array<[string, string, number, () => Promise<unknown>]> = [
+      ['invalid_token', 'invalid', 400, () => tauriApi.verifyLogin({ token: 't' })],
+      ['invalid_code', 'invalid', 400, () => tauriApi.verifyLogin({ email: 'ada@example.com', code: 'AAAA0000' })],
+      ['invalid_token', 'invalid', 400, () => tauriApi.resetPassword({ token: 't', password: 'p' })],
+      ['domain_not_allowed', 'forbidden', 403, () => tauriApi.requestLoginEmail('ada@elsewhere.org')],
+      ['email_not_configured', 'unavailable', 503, () => tauriApi.requestPasswordReset('ada@example.com')],
     ];
-    for (const [code, status, run] of cases) {
-      expect(statusForCode(code), code).toBe(status);
-      refuse({ code, message: `Failed with ${code}.` });
-      expect(await rejection(run()), code).toMatchObject({ status, code, message: `Failed with ${code}.` });
+    for (const [code, kind, status, run] of cases) {
+      refuse({ code, kind, message: `Failed with ${code}.` });
+      expect(await rejection(run()), code).toMatchObject({ status, code, kind, message: `Failed with ${code}.` });
     }
   });
 });

@@ -8,7 +8,7 @@
  * left out read as null (or false, for a flag).
  */
 
-import type { ApiError } from './api';
+import type { ApiError } from './api/errors';
 
 /** Makes the error to throw for an answer of the wrong shape. */
 export type Fail = () => ApiError;

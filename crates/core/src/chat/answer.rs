@@ -15,7 +15,7 @@ use super::workspaces::{default_workspace, own_workspace};
 use super::{citations, llm, prompt, ChatService, MAX_MESSAGE_CHARS};
 use crate::clock::duration_millis;
 use crate::domain::chat::{ChatAnswer, ChatEvent, Citation, MessageStatus, Role, SendMessage};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::store::conversations::NewConversationRecord;
 use crate::store::messages::{FinishedAnswer, NewMessage};
 use crate::store::{Millis, Tx};
@@ -132,7 +132,7 @@ impl PreparedChat {
                     }
                     Err(err) => {
                         tracing::warn!(
-                            code = err.code(),
+                            code = err.code().as_str(),
                             "retrieval failed; answering without documents"
                         );
                         notice = Some("The document search failed, so this answer comes from the model alone, without sources.".to_owned());
@@ -243,18 +243,21 @@ impl ChatService {
     ) -> Result<PreparedChat> {
         let question = request.message.trim().to_owned();
         if question.is_empty() {
-            return Err(Error::invalid("empty_message", "Type a question first."));
+            return Err(Error::invalid(
+                ErrorCode::EmptyMessage,
+                "Type a question first.",
+            ));
         }
         if question.chars().count() > MAX_MESSAGE_CHARS {
             return Err(Error::invalid(
-                "message_too_long",
+                ErrorCode::MessageTooLong,
                 format!("A question can be at most {MAX_MESSAGE_CHARS} characters long."),
             ));
         }
         let settings = self.current_settings();
         if !settings.llm_configured {
             return Err(Error::Config {
-                code: "llm_not_configured",
+                code: ErrorCode::LlmNotConfigured,
                 message: "No language model is set up, so Docent cannot answer. Set DOCENT_LLM_API_KEY (OpenRouter, OpenAI) or DOCENT_LLM_BASE_URL (Ollama, vLLM, LM Studio), and DOCENT_LLM_MODEL.".to_owned(),
             });
         }
@@ -361,7 +364,7 @@ impl ChatService {
         message_id: Uuid,
         content: &str,
         status: MessageStatus,
-        error_code: Option<&'static str>,
+        error_code: Option<ErrorCode>,
         citations: &[Citation],
     ) -> Result<()> {
         let content = content.to_owned();
@@ -373,7 +376,7 @@ impl ChatService {
                     id: message_id,
                     content: &content,
                     status,
-                    error_code,
+                    error_code: error_code.map(ErrorCode::as_str),
                     citations: &citations,
                     now,
                 })

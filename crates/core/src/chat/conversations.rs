@@ -7,7 +7,7 @@ use uuid::Uuid;
 use super::workspaces::own_workspace;
 use super::ChatService;
 use crate::domain::chat::{Conversation, ConversationPatch, NewConversation};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::store::conversations::NewConversationRecord;
 use crate::store::Tx;
 use crate::user::{domain_of, CurrentUser};
@@ -66,7 +66,7 @@ pub(super) fn writable_conversation(
     match visible_conversation(tx, user, id)? {
         (conversation, Access::Owner) => Ok(conversation),
         (_, Access::ReadOnly) => Err(Error::Forbidden {
-            code: "read_only",
+            code: ErrorCode::ReadOnly,
             message: "This conversation is shared with you to read. Start your own conversation to ask questions.".to_owned(),
         }),
     }
@@ -77,7 +77,7 @@ fn checked_title(title: &str) -> Result<String> {
     let title = title.trim();
     if title.is_empty() || title.chars().count() > 200 {
         return Err(Error::invalid(
-            "invalid_title",
+            ErrorCode::InvalidTitle,
             "A conversation title must be 1 to 200 characters long.",
         ));
     }

@@ -12,7 +12,7 @@ use tokio::sync::mpsc;
 
 use super::retrieval::without_url;
 use crate::config::ChatSettings;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorCode, Result};
 
 /// One turn of the prompt.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -31,12 +31,8 @@ struct Request<'a> {
 /// The longest wait a 429's `Retry-After` is honoured for before giving up.
 const LONGEST_RETRY_AFTER: Duration = Duration::from_secs(20);
 
-fn upstream(kind: ErrorKind, code: &'static str, message: String) -> Error {
-    Error::Upstream {
-        kind,
-        code,
-        message,
-    }
+fn upstream(code: ErrorCode, message: String) -> Error {
+    Error::Upstream { code, message }
 }
 
 enum Attempt {
@@ -69,14 +65,12 @@ pub(crate) async fn stream_completion(
             Ok(Err(err)) if err.is_connect() => Attempt::Retry(
                 Duration::from_millis(250),
                 upstream(
-                    ErrorKind::BadGateway,
-                    "llm_unavailable",
+                    ErrorCode::LlmUnavailable,
                     format!("The language model at {} could not be reached ({}). Check DOCENT_LLM_BASE_URL, or try again.", settings.llm_base_url, without_url(&err)),
                 ),
             ),
             Ok(Err(err)) => Attempt::Fail(upstream(
-                ErrorKind::BadGateway,
-                "llm_unavailable",
+                ErrorCode::LlmUnavailable,
                 format!("The language model could not be asked ({}).", without_url(&err)),
             )),
             Ok(Ok(ok)) if ok.status().is_success() => {
@@ -88,7 +82,7 @@ pub(crate) async fn stream_completion(
         match outcome {
             Attempt::Retry(wait, err) if attempt == 0 => {
                 tracing::warn!(
-                    code = err.code(),
+                    code = err.code().as_str(),
                     wait_ms = wait.as_millis() as u64,
                     "LLM call failed; retrying once"
                 );
@@ -107,8 +101,7 @@ pub(crate) async fn stream_completion(
             Ok(None) => return Ok(()),
             Ok(Some(Err(EventStreamError::Transport(err)))) => {
                 return Err(upstream(
-                    ErrorKind::BadGateway,
-                    "llm_unavailable",
+                    ErrorCode::LlmUnavailable,
                     format!(
                         "The language model's answer broke off ({}).",
                         without_url(&err)
@@ -135,8 +128,7 @@ pub(crate) async fn stream_completion(
                 .take(300)
                 .collect::<String>();
             return Err(upstream(
-                ErrorKind::BadGateway,
-                "llm_unavailable",
+                ErrorCode::LlmUnavailable,
                 format!("The language model stopped with an error: {detail}."),
             ));
         }
@@ -151,16 +143,14 @@ pub(crate) async fn stream_completion(
 
 fn unreadable() -> Error {
     upstream(
-        ErrorKind::BadGateway,
-        "llm_unavailable",
+        ErrorCode::LlmUnavailable,
         "The language model sent a stream Docent could not read.".to_owned(),
     )
 }
 
 fn timeout(settings: &ChatSettings) -> Error {
     upstream(
-        ErrorKind::GatewayTimeout,
-        "llm_timeout",
+        ErrorCode::LlmTimeout,
         format!(
             "The language model did not answer within {} s. Try again later.",
             settings.first_token_timeout.as_secs()
@@ -186,8 +176,7 @@ async fn classify(response: reqwest::Response) -> Attempt {
     if status.as_u16() == 429 {
         let wait = retry_after.unwrap_or(Duration::from_secs(1));
         let err = upstream(
-            ErrorKind::Unavailable,
-            "llm_rate_limited",
+            ErrorCode::LlmRateLimited,
             "The language model is busy (rate limited). Try again in a minute.".to_owned(),
         );
         return if wait <= LONGEST_RETRY_AFTER {
@@ -200,8 +189,7 @@ async fn classify(response: reqwest::Response) -> Attempt {
         return Attempt::Retry(
             Duration::from_millis(500),
             upstream(
-                ErrorKind::BadGateway,
-                "llm_unavailable",
+                ErrorCode::LlmUnavailable,
                 format!("The language model failed (HTTP {status})."),
             ),
         );
@@ -215,8 +203,7 @@ async fn classify(response: reqwest::Response) -> Attempt {
     };
     tracing::warn!(%status, detail, "the LLM refused the request");
     Attempt::Fail(upstream(
-        ErrorKind::BadGateway,
-        "llm_rejected",
+        ErrorCode::LlmRejected,
         format!("The language model refused the request (HTTP {status}).{hint}"),
     ))
 }

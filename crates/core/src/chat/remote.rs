@@ -9,7 +9,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::config::{ChatSettings, SecretSetting};
 use crate::domain::ServiceUrl;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 
 /// Longest a reachability check waits for one service.
 const REACH_TIMEOUT: Duration = Duration::from_secs(3);
@@ -87,7 +87,7 @@ impl RemoteSettingsUpdate {
                 || model.contains(char::is_whitespace)
             {
                 return Err(Error::invalid(
-                    "invalid_settings",
+                    ErrorCode::InvalidSettings,
                     "The model is a name without spaces, such as openai/gpt-4o-mini or llama3.1:8b.",
                 ));
             }
@@ -97,7 +97,7 @@ impl RemoteSettingsUpdate {
             next.llm_api_key = match key.expose_secret().trim() {
                 "" => None,
                 key => Some(key.parse::<SecretSetting>().map_err(|_| {
-                    Error::invalid("invalid_settings", "The API key cannot be blank.")
+                    Error::invalid(ErrorCode::InvalidSettings, "The API key cannot be blank.")
                 })?),
             };
         }
@@ -125,7 +125,7 @@ impl RemoteSettingsUpdate {
 
 fn invalid_url(err: Error) -> Error {
     let message = err.body().message;
-    Error::invalid("invalid_url", message)
+    Error::invalid(ErrorCode::InvalidUrl, message)
 }
 
 /// Whether one remote service can be used right now.
@@ -226,7 +226,7 @@ impl SettingsView {
     /// Why a server's settings cannot be changed from the app.
     pub fn read_only_error() -> Error {
         Error::Forbidden {
-            code: "settings_read_only",
+            code: ErrorCode::SettingsReadOnly,
             message: "These settings are set by whoever runs this Docent server (DOCENT_LLM_BASE_URL, DOCENT_LLM_MODEL, DOCENT_LLM_API_KEY, DOCENT_RETRIEVAL_URL).".to_owned(),
         }
     }

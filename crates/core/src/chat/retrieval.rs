@@ -6,7 +6,7 @@ use futures_util::future::BoxFuture;
 
 use crate::config::{ChatSettings, SecretSetting};
 use crate::domain::ServiceUrl;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorCode, Result};
 
 /// A document chunk the retrieval API found.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -39,8 +39,7 @@ struct Answer {
 
 fn unavailable(detail: impl std::fmt::Display) -> Error {
     Error::Upstream {
-        kind: ErrorKind::BadGateway,
-        code: "retrieval_unavailable",
+        code: ErrorCode::RetrievalUnavailable,
         message: format!("The document search (retrieval API) could not be reached or answered badly: {detail}. Try again, or ask your administrator."),
     }
 }

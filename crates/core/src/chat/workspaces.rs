@@ -5,7 +5,7 @@ use uuid::Uuid;
 
 use super::ChatService;
 use crate::domain::chat::{NewWorkspace, TopK, Workspace, WorkspaceName, WorkspacePatch, PERSONAL};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::store::workspaces::WorkspaceFields;
 use crate::store::{Millis, Tx};
 use crate::user::CurrentUser;
@@ -42,7 +42,7 @@ pub(super) fn own_workspace(tx: &dyn Tx, owner: Uuid, id: Uuid) -> Result<Worksp
         .ok_or(Error::NotFound { what: "Workspace" })
 }
 
-fn check_length(value: &str, max: usize, code: &'static str, what: &str) -> Result<()> {
+fn check_length(value: &str, max: usize, code: ErrorCode, what: &str) -> Result<()> {
     if value.chars().count() > max {
         return Err(Error::invalid(
             code,
@@ -56,7 +56,7 @@ fn check_length(value: &str, max: usize, code: &'static str, what: &str) -> Resu
 fn optional(value: Option<String>, what: &str) -> Result<Option<String>> {
     let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
     if let Some(v) = &value {
-        check_length(v, 200, "value_too_long", what)?;
+        check_length(v, 200, ErrorCode::ValueTooLong, what)?;
     }
     Ok(value)
 }
@@ -78,13 +78,13 @@ impl Typed {
         check_length(
             &self.description,
             2_000,
-            "description_too_long",
+            ErrorCode::DescriptionTooLong,
             "description",
         )?;
         check_length(
             &self.system_prompt,
             20_000,
-            "system_prompt_too_long",
+            ErrorCode::SystemPromptTooLong,
             "system prompt",
         )?;
         Ok(WorkspaceFields {

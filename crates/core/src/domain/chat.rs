@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::error::{Error, ErrorBody, Result};
+use crate::error::{Error, ErrorBody, ErrorCode, Result};
 
 /// A workspace's name: trimmed, 1 to 100 characters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +23,7 @@ impl WorkspaceName {
         let name = raw.trim();
         if name.is_empty() || name.chars().count() > Self::MAX_CHARS {
             return Err(Error::invalid(
-                "invalid_name",
+                ErrorCode::InvalidName,
                 "A workspace name must be 1 to 100 characters long.",
             ));
         }
@@ -56,7 +56,7 @@ impl TopK {
     pub fn parse(raw: u32) -> Result<Self> {
         if !(1..=50).contains(&raw) {
             return Err(Error::invalid(
-                "invalid_top_k",
+                ErrorCode::InvalidTopK,
                 "top_k must be between 1 and 50 document chunks.",
             ));
         }
@@ -417,6 +417,7 @@ pub enum HistoryScope {
 /// A history search.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams, utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
 pub struct HistoryQuery {
     /// `mine` or `domain`.
     pub scope: Option<HistoryScope>,

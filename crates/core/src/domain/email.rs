@@ -1,6 +1,6 @@
 use std::fmt;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 
 /// An email address: trimmed, lower-cased, one `@`, a plausible local part, valid domain
 /// labels, at most 254 characters.
@@ -19,7 +19,7 @@ impl Email {
         let address = raw.trim().to_lowercase();
         let fail = |why: &str| {
             Error::invalid(
-                "invalid_email",
+                ErrorCode::InvalidEmail,
                 format!("That is not a valid email address: {why}."),
             )
         };

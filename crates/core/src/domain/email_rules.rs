@@ -4,7 +4,7 @@ use std::str::FromStr;
 use serde::Deserialize;
 
 use super::Email;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 
 /// A list of email domains, as configured: comma-separated in a variable, or a TOML array.
 /// Lower-cased, a trailing dot dropped; each entry also covers its subdomains.
@@ -96,7 +96,7 @@ impl DomainRules {
         let domain = email.domain();
         if !self.allows(domain) {
             return Err(Error::Forbidden {
-                code: "domain_not_allowed",
+                code: ErrorCode::DomainNotAllowed,
                 message: format!(
                     "Accounts with {domain} email addresses are not allowed here. Use your organisation's email address."
                 ),

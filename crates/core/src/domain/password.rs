@@ -5,7 +5,7 @@ use secrecy::{ExposeSecret, SecretString};
 use unicode_normalization::UnicodeNormalization;
 
 use super::Email;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 
 /// The longest password accepted, in characters; longer input is refused before any
 /// normalisation or hashing, so it cannot be used to make the server work hard.
@@ -46,7 +46,7 @@ fn length_checked_nfkc(raw: &SecretString) -> Result<SecretString> {
     let raw = raw.expose_secret();
     if raw.chars().count() > MAX_PASSWORD_CHARS {
         return Err(Error::invalid(
-            "password_too_long",
+            ErrorCode::PasswordTooLong,
             format!("Passwords can be at most {MAX_PASSWORD_CHARS} characters long."),
         ));
     }
@@ -74,7 +74,7 @@ impl NewPassword {
         let length = text.chars().count();
         if length < policy.min_length {
             return Err(Error::invalid(
-                "password_too_short",
+                ErrorCode::PasswordTooShort,
                 format!(
                     "Use at least {} characters (this one has {length}). A few unrelated words make a long password that is easy to remember.",
                     policy.min_length
@@ -84,14 +84,14 @@ impl NewPassword {
         let lowered = text.to_lowercase();
         if common_passwords().contains(lowered.as_str()) {
             return Err(Error::invalid(
-                "password_too_common",
+                ErrorCode::PasswordTooCommon,
                 "This password is on a list of commonly used passwords that attackers try first. Choose something unique to you.",
             ));
         }
         let local = email.local_part();
         if local.chars().count() >= MIN_LOCAL_PART_TO_CHECK && lowered.contains(local) {
             return Err(Error::invalid(
-                "password_contains_email",
+                ErrorCode::PasswordContainsEmail,
                 "The password contains your email address's name; attackers try that early. Leave it out.",
             ));
         }
@@ -118,7 +118,7 @@ impl NewPassword {
             if !message.contains("words") {
                 message.push_str(" Try a longer passphrase of unrelated words.");
             }
-            return Err(Error::invalid("password_too_guessable", message));
+            return Err(Error::invalid(ErrorCode::PasswordTooGuessable, message));
         }
         Ok(Self(password))
     }

@@ -1,6 +1,6 @@
 use std::fmt;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 
 /// The address of a remote service (the LLM's API base, the retrieval API): `http://` or
 /// `https://`, without a trailing slash. It may carry credentials (`https://user:pass@host`),
@@ -26,7 +26,7 @@ impl ServiceUrl {
                 Ok(Self(url.to_owned()))
             }
             _ => Err(Error::Config {
-                code: "invalid_setting",
+                code: ErrorCode::InvalidSetting,
                 message: format!(
                     "{setting} must be an http:// or https:// URL; it is {:?}.",
                     mask_user_info(raw.trim())

@@ -15,7 +15,7 @@ use tokio::sync::Notify;
 
 use crate::clock::{duration_millis, to_millis, Clock};
 use crate::config::MailSettings;
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::store::outbox::{DueEmail, Finished, TokenState};
 use crate::store::{Millis, Store, Tx};
 
@@ -76,7 +76,7 @@ impl Mailer {
         clock: Arc<dyn Clock>,
     ) -> Result<Self> {
         let config_error = |message: String| Error::Config {
-            code: "invalid_setting",
+            code: ErrorCode::InvalidSetting,
             message,
         };
         let parse_from = |from: &str| {
@@ -124,7 +124,7 @@ impl Mailer {
             Ok(())
         } else {
             Err(Error::Config {
-                code: "email_not_configured",
+                code: ErrorCode::EmailNotConfigured,
                 message: "Email is not set up on this Docent, so it cannot send links. Set DOCENT_SMTP_URL and DOCENT_MAIL_FROM (or DOCENT_MAIL_TRANSPORT=file for development).".to_owned(),
             })
         }

@@ -36,7 +36,7 @@ pub struct LoginResponse {
 
 /// Creates an account with an email and a password. The address is not proven: where email is
 /// set up, a confirmation email goes out and password sign-in waits for it.
-#[utoipa::path(post, path = "/auth/register", tag = "auth", request_body = Credentials,
+#[utoipa::path(post, path = "/auth/register", operation_id = "auth_register", tag = "auth", request_body = Credentials,
     responses(
         (status = 201, body = RegisteredUser),
         (status = 409, description = "email_taken", body = ErrorResponse),
@@ -53,7 +53,7 @@ pub async fn register(
 }
 
 /// Signs in with an email and a password.
-#[utoipa::path(post, path = "/auth/login", tag = "auth", request_body = Credentials,
+#[utoipa::path(post, path = "/auth/login", operation_id = "auth_login", tag = "auth", request_body = Credentials,
     responses(
         (status = 200, body = LoginResponse, description = "Also sets the session_id cookie."),
         (status = 401, description = "invalid_credentials", body = ErrorResponse),
@@ -97,7 +97,7 @@ fn signed_in(
 }
 
 /// Emails a password-reset link when the address has an account; answers the same either way.
-#[utoipa::path(post, path = "/auth/reset-request", tag = "auth", request_body = EmailRequest,
+#[utoipa::path(post, path = "/auth/reset-request", operation_id = "auth_request_reset", tag = "auth", request_body = EmailRequest,
     responses(
         (status = 202, body = Accepted),
         (status = 403, description = "domain_not_allowed", body = ErrorResponse),
@@ -118,7 +118,7 @@ pub async fn reset_request(
 }
 
 /// Sets a new password with the token from a reset link; ends every session; does not sign in.
-#[utoipa::path(post, path = "/auth/reset-password", tag = "auth", request_body = PasswordReset,
+#[utoipa::path(post, path = "/auth/reset-password", operation_id = "auth_reset_password", tag = "auth", request_body = PasswordReset,
     responses(
         (status = 200, body = Accepted),
         (status = 400, description = "invalid_token", body = ErrorResponse),
@@ -133,7 +133,7 @@ pub async fn reset_password(
 }
 
 /// Emails a sign-in link and code; answers the same whether or not an account exists.
-#[utoipa::path(post, path = "/auth/request-login", tag = "auth", request_body = EmailRequest,
+#[utoipa::path(post, path = "/auth/request-login", operation_id = "auth_request_login", tag = "auth", request_body = EmailRequest,
     responses(
         (status = 202, body = Accepted),
         (status = 403, description = "domain_not_allowed", body = ErrorResponse),
@@ -150,7 +150,7 @@ pub async fn request_login(
 
 /// Emails a new confirmation link and code to a password account whose address is not
 /// confirmed yet; answers the same whether or not there is one.
-#[utoipa::path(post, path = "/auth/request-verification", tag = "auth", request_body = EmailRequest,
+#[utoipa::path(post, path = "/auth/request-verification", operation_id = "auth_request_verification", tag = "auth", request_body = EmailRequest,
     responses(
         (status = 202, body = Accepted),
         (status = 403, description = "domain_not_allowed", body = ErrorResponse),
@@ -172,7 +172,7 @@ pub async fn request_verification(
 
 /// Confirms the address of a password account with its confirmation email's link token (or the
 /// address and its code) and the account's password, and signs in.
-#[utoipa::path(post, path = "/auth/verify-email", tag = "auth", request_body = VerifyEmail,
+#[utoipa::path(post, path = "/auth/verify-email", operation_id = "auth_verify_email", tag = "auth", request_body = VerifyEmail,
     responses(
         (status = 200, body = LoginResponse, description = "Also sets the session_id cookie."),
         (status = 400, description = "invalid_token, invalid_code", body = ErrorResponse),
@@ -192,7 +192,7 @@ pub async fn verify_email(
 
 /// Signs in with a sign-in link's token, or an email and its code; creates the account at
 /// the first sign-in.
-#[utoipa::path(post, path = "/auth/verify-login", tag = "auth", request_body = VerifyLogin,
+#[utoipa::path(post, path = "/auth/verify-login", operation_id = "auth_verify_login", tag = "auth", request_body = VerifyLogin,
     responses(
         (status = 200, body = LoginResponse, description = "Also sets the session_id cookie."),
         (status = 400, description = "invalid_token, invalid_code", body = ErrorResponse),
@@ -208,7 +208,7 @@ pub async fn verify_login(
 }
 
 /// Ends this session.
-#[utoipa::path(post, path = "/auth/logout", tag = "auth",
+#[utoipa::path(post, path = "/auth/logout", operation_id = "auth_logout", tag = "auth",
     responses((status = 204), (status = 401, body = ErrorResponse)),
     security(("bearer" = []), ("cookie" = [])))]
 pub async fn logout(
@@ -221,7 +221,7 @@ pub async fn logout(
 }
 
 /// Ends every session of the signed-in user.
-#[utoipa::path(post, path = "/auth/logout-all", tag = "auth",
+#[utoipa::path(post, path = "/auth/logout-all", operation_id = "auth_logout_all", tag = "auth",
     responses((status = 204), (status = 401, body = ErrorResponse)),
     security(("bearer" = []), ("cookie" = [])))]
 pub async fn logout_all(
@@ -234,7 +234,7 @@ pub async fn logout_all(
 }
 
 /// Who the session belongs to.
-#[utoipa::path(get, path = "/auth/validate", tag = "auth",
+#[utoipa::path(get, path = "/auth/validate", operation_id = "auth_current_user", tag = "auth",
     responses(
         (status = 200, body = CurrentUser),
         (status = 401, description = "unauthenticated, session_expired", body = ErrorResponse),

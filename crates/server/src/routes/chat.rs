@@ -19,6 +19,7 @@ use crate::AppState;
 
 /// Which conversation (by default the caller's most recent one).
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ConversationQuery {
     /// The conversation.
     pub conversation_id: Option<Uuid>,
@@ -33,6 +34,7 @@ pub struct StopRequest {
 
 /// Export options.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// `md` (default) or `json`.
     #[param(value_type = Option<String>)]
@@ -43,7 +45,7 @@ pub struct ExportQuery {
 /// `delta` `{text}`..., then `citations` `[...]`, then `done` `{conversation_id, message_id,
 /// status, notice}`; or `error` `{code, message}`. The response's `x-message-id` header names
 /// the answer for `/chat/stop`; closing the stream stops it too.
-#[utoipa::path(post, path = "/chat/message", tag = "chat", request_body = SendMessage,
+#[utoipa::path(post, path = "/chat/message", operation_id = "chat_send", tag = "chat", request_body = SendMessage,
     responses(
         (status = 200, body = ChatAnswer, description = "The answer (JSON), or an event stream (text/event-stream)."),
         (status = 404, body = ErrorResponse),
@@ -100,7 +102,7 @@ pub async fn send(
 }
 
 /// Stops an answer; what was written is kept and marked `stopped`.
-#[utoipa::path(post, path = "/chat/stop", tag = "chat", request_body = StopRequest,
+#[utoipa::path(post, path = "/chat/stop", operation_id = "chat_stop", tag = "chat", request_body = StopRequest,
     responses((status = 204), (status = 404, body = ErrorResponse)),
     security(("bearer" = []), ("cookie" = [])))]
 pub async fn stop(
@@ -113,7 +115,7 @@ pub async fn stop(
 }
 
 /// A conversation's messages with their citations (by default the most recent conversation).
-#[utoipa::path(get, path = "/chat/history", tag = "chat", params(ConversationQuery),
+#[utoipa::path(get, path = "/chat/history", operation_id = "chat_history", tag = "chat", params(ConversationQuery),
     responses((status = 200, body = ChatHistory), (status = 404, body = ErrorResponse)),
     security(("bearer" = []), ("cookie" = [])))]
 pub async fn history(
@@ -131,7 +133,7 @@ pub async fn history(
 }
 
 /// Empties a conversation (by default the most recent one).
-#[utoipa::path(delete, path = "/chat/clear", tag = "chat", params(ConversationQuery),
+#[utoipa::path(delete, path = "/chat/clear", operation_id = "chat_clear", tag = "chat", params(ConversationQuery),
     responses((status = 204), (status = 404, body = ErrorResponse)),
     security(("bearer" = []), ("cookie" = [])))]
 pub async fn clear(
@@ -149,7 +151,7 @@ pub async fn clear(
 
 /// Searches conversation history, newest first: the caller's own (`scope=mine`), or those
 /// shared by people of the caller's email domain (`scope=domain`).
-#[utoipa::path(get, path = "/history", tag = "chat", params(HistoryQuery),
+#[utoipa::path(get, path = "/history", operation_id = "history_search", tag = "chat", params(HistoryQuery),
     responses((status = 200, body = Vec<HistoryEntry>), (status = 400, body = ErrorResponse)),
     security(("bearer" = []), ("cookie" = [])))]
 pub async fn search(
@@ -163,7 +165,7 @@ pub async fn search(
 }
 
 /// One conversation (`read_only` when shared with the caller).
-#[utoipa::path(get, path = "/conversations/{id}", tag = "conversations",
+#[utoipa::path(get, path = "/conversations/{id}", operation_id = "conversation_get", tag = "conversations",
     responses((status = 200, body = Conversation), (status = 404, body = ErrorResponse)),
     security(("bearer" = []), ("cookie" = [])))]
 pub async fn get_conversation(
@@ -175,7 +177,7 @@ pub async fn get_conversation(
 }
 
 /// Renames a conversation.
-#[utoipa::path(patch, path = "/conversations/{id}", tag = "conversations", request_body = ConversationPatch,
+#[utoipa::path(patch, path = "/conversations/{id}", operation_id = "conversation_update", tag = "conversations", request_body = ConversationPatch,
     responses((status = 200, body = Conversation), (status = 403, description = "read_only", body = ErrorResponse), (status = 404, body = ErrorResponse)),
     security(("bearer" = []), ("cookie" = [])))]
 pub async fn update_conversation(
@@ -194,7 +196,7 @@ pub async fn update_conversation(
 }
 
 /// Deletes a conversation.
-#[utoipa::path(delete, path = "/conversations/{id}", tag = "conversations",
+#[utoipa::path(delete, path = "/conversations/{id}", operation_id = "conversation_delete", tag = "conversations",
     responses((status = 204), (status = 403, description = "read_only", body = ErrorResponse), (status = 404, body = ErrorResponse)),
     security(("bearer" = []), ("cookie" = [])))]
 pub async fn delete_conversation(
@@ -207,7 +209,7 @@ pub async fn delete_conversation(
 }
 
 /// A conversation with its sources, as Markdown or JSON.
-#[utoipa::path(get, path = "/conversations/{id}/export", tag = "conversations", params(ExportQuery),
+#[utoipa::path(get, path = "/conversations/{id}/export", operation_id = "conversation_export", tag = "conversations", params(ExportQuery),
     responses((status = 200, description = "text/markdown or application/json"), (status = 404, body = ErrorResponse)),
     security(("bearer" = []), ("cookie" = [])))]
 pub async fn export(

@@ -15,7 +15,7 @@ pub struct Health {
 }
 
 /// Answers 200 once the server is ready and its database answers.
-#[utoipa::path(get, path = "/health", tag = "meta",
+#[utoipa::path(get, path = "/health", operation_id = "health", tag = "meta",
     responses((status = 200, body = Health), (status = 500, body = ErrorResponse)))]
 pub async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
     state.docent.check_health().await?;

@@ -7,7 +7,7 @@ use crate::extract::{ApiJson, Authenticated};
 use crate::AppState;
 
 /// The LLM and retrieval settings; read-only here, where the server's operator sets them.
-#[utoipa::path(get, path = "/settings", tag = "settings",
+#[utoipa::path(get, path = "/settings", operation_id = "settings_get", tag = "settings",
     responses((status = 200, body = SettingsView), (status = 401, body = ErrorResponse)),
     security(("bearer" = []), ("cookie" = [])))]
 pub async fn get(
@@ -21,7 +21,7 @@ pub async fn get(
 }
 
 /// Always refused: a shared server's settings come from its `DOCENT_*` variables.
-#[utoipa::path(put, path = "/settings", tag = "settings", request_body = RemoteSettingsUpdate,
+#[utoipa::path(put, path = "/settings", operation_id = "settings_update", tag = "settings", request_body = RemoteSettingsUpdate,
     responses((status = 403, body = ErrorResponse), (status = 401, body = ErrorResponse)),
     security(("bearer" = []), ("cookie" = [])))]
 pub async fn update(
@@ -32,7 +32,7 @@ pub async fn update(
 }
 
 /// Whether the LLM and the retrieval API can be reached now, so the UI can say why Send is off.
-#[utoipa::path(get, path = "/status", tag = "settings",
+#[utoipa::path(get, path = "/status", operation_id = "app_status", tag = "settings",
     responses((status = 200, body = AppStatus), (status = 401, body = ErrorResponse)),
     security(("bearer" = []), ("cookie" = [])))]
 pub async fn status(

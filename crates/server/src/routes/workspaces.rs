@@ -9,7 +9,7 @@ use crate::extract::{ApiJson, ApiPath, Authenticated};
 use crate::AppState;
 
 /// The caller's workspaces.
-#[utoipa::path(get, path = "/workspaces", tag = "workspaces",
+#[utoipa::path(get, path = "/workspaces", operation_id = "workspace_list", tag = "workspaces",
     responses((status = 200, body = Vec<Workspace>), (status = 401, body = ErrorResponse)),
     security(("bearer" = []), ("cookie" = [])))]
 pub async fn list(
@@ -20,7 +20,7 @@ pub async fn list(
 }
 
 /// Makes a workspace.
-#[utoipa::path(post, path = "/workspaces", tag = "workspaces", request_body = NewWorkspace,
+#[utoipa::path(post, path = "/workspaces", operation_id = "workspace_create", tag = "workspaces", request_body = NewWorkspace,
     responses((status = 201, body = Workspace), (status = 422, body = ErrorResponse)),
     security(("bearer" = []), ("cookie" = [])))]
 pub async fn create(
@@ -35,7 +35,7 @@ pub async fn create(
 }
 
 /// One workspace.
-#[utoipa::path(get, path = "/workspaces/{id}", tag = "workspaces",
+#[utoipa::path(get, path = "/workspaces/{id}", operation_id = "workspace_get", tag = "workspaces",
     responses((status = 200, body = Workspace), (status = 404, body = ErrorResponse)),
     security(("bearer" = []), ("cookie" = [])))]
 pub async fn get(
@@ -47,7 +47,7 @@ pub async fn get(
 }
 
 /// Changes a workspace.
-#[utoipa::path(patch, path = "/workspaces/{id}", tag = "workspaces", request_body = WorkspacePatch,
+#[utoipa::path(patch, path = "/workspaces/{id}", operation_id = "workspace_update", tag = "workspaces", request_body = WorkspacePatch,
     responses((status = 200, body = Workspace), (status = 404, body = ErrorResponse), (status = 422, body = ErrorResponse)),
     security(("bearer" = []), ("cookie" = [])))]
 pub async fn update(
@@ -66,7 +66,7 @@ pub async fn update(
 }
 
 /// Deletes a workspace and its conversations.
-#[utoipa::path(delete, path = "/workspaces/{id}", tag = "workspaces",
+#[utoipa::path(delete, path = "/workspaces/{id}", operation_id = "workspace_delete", tag = "workspaces",
     responses((status = 204), (status = 404, body = ErrorResponse)),
     security(("bearer" = []), ("cookie" = [])))]
 pub async fn delete(
@@ -79,7 +79,7 @@ pub async fn delete(
 }
 
 /// The conversations in a workspace, newest first.
-#[utoipa::path(get, path = "/workspaces/{id}/conversations", tag = "conversations",
+#[utoipa::path(get, path = "/workspaces/{id}/conversations", operation_id = "conversation_list", tag = "conversations",
     responses((status = 200, body = Vec<Conversation>), (status = 404, body = ErrorResponse)),
     security(("bearer" = []), ("cookie" = [])))]
 pub async fn conversations(
@@ -93,7 +93,7 @@ pub async fn conversations(
 }
 
 /// Makes a conversation in a workspace.
-#[utoipa::path(post, path = "/workspaces/{id}/conversations", tag = "conversations", request_body = NewConversation,
+#[utoipa::path(post, path = "/workspaces/{id}/conversations", operation_id = "conversation_create", tag = "conversations", request_body = NewConversation,
     responses((status = 201, body = Conversation), (status = 404, body = ErrorResponse)),
     security(("bearer" = []), ("cookie" = [])))]
 pub async fn create_conversation(

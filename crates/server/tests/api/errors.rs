@@ -135,3 +135,24 @@ async fn openapi_documents_every_route() {
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
 }
+
+/// The OpenAPI document the UI's types are generated from (`ui/src/lib/api/openapi.json`, then
+/// `npm run gen:api` in ui/) is this server's. When it is stale, this fails and says how to
+/// write it again: `DOCENT_WRITE_OPENAPI=1 cargo test -p docent-server --test api openapi`.
+#[test]
+fn the_committed_openapi_document_is_the_servers() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/lib/api/openapi.json");
+    let current = serde_json::to_string_pretty(&docent_server::openapi()).unwrap() + "\n";
+    if std::env::var_os("DOCENT_WRITE_OPENAPI").is_some() {
+        std::fs::write(&path, &current).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == current,
+        "{} is not the server's document: write it again with \
+         `DOCENT_WRITE_OPENAPI=1 cargo test -p docent-server --test api openapi`, \
+         then `npm run gen:api` in ui/",
+        path.display()
+    );
+}

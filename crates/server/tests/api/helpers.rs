@@ -206,6 +206,18 @@ pub async fn assert_error(response: reqwest::Response, status: u16, code: &str) 
     assert_eq!(response.status().as_u16(), status, "status for {code}");
     let body: Value = response.json().await.expect("a JSON error body");
     assert_eq!(body["error"]["code"], code, "{body}");
+    // The kind goes with the status, over HTTP as over IPC.
+    let kind = match status {
+        401 => "unauthenticated",
+        403 => "forbidden",
+        404 => "not_found",
+        409 => "conflict",
+        429 => "rate_limited",
+        500 => "internal",
+        502..=504 => "unavailable",
+        _ => "invalid",
+    };
+    assert_eq!(body["error"]["kind"], kind, "{body}");
     let message = body["error"]["message"].as_str().unwrap().to_owned();
     assert!(
         message.len() > 10 && message.ends_with('.'),

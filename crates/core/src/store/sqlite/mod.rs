@@ -29,7 +29,7 @@ use super::{
     Accounts, Backend, BoxFuture, Conversations, EmailTokens, History, LoginAttempts, Messages,
     Mode, Outbox, Sessions, Tx, Work, Workspaces,
 };
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 
 /// Migrations in order; the database's `user_version` is how many have been applied.
 const MIGRATIONS: &[&str] = &[
@@ -244,7 +244,7 @@ fn migrate_in_transaction(conn: &mut Connection) -> Result<()> {
     let applied: usize = tx.pragma_query_value(None, "user_version", |row| row.get(0))?;
     if applied > MIGRATIONS.len() {
         return Err(Error::Config {
-            code: "database_too_new",
+            code: ErrorCode::DatabaseTooNew,
             message: format!(
                 "The database was written by a newer version of Docent (schema {applied}, this version knows {}). Update Docent.",
                 MIGRATIONS.len()

@@ -10,22 +10,21 @@
 
 import { Channel, invoke } from '@tauri-apps/api/core';
 import {
-  abortedError,
-  ApiError,
   confirmationBody,
-  INVALID_RESPONSE,
+  credentialsBody,
   LOGIN_REQUESTED_MESSAGE,
   loginProofBody,
   PASSWORD_RESET_MESSAGE,
   readCurrentUser,
   readLoginResult,
-  readMessage,
+  readAcknowledgement,
   readRegisteredUser,
   RESET_REQUESTED_MESSAGE,
   VERIFICATION_REQUESTED_MESSAGE,
-  type Api,
   type Credentials,
-} from './api';
+} from './account';
+import type { Api } from './contract';
+import { abortedError, ApiError, INVALID_RESPONSE, readKind, statusOfKind } from './errors';
 import {
   ChatStream,
   conversationBody,
@@ -45,13 +44,11 @@ import {
   type ChatStreamHandlers,
   type SendMessageRequest,
   type SendOptions,
-} from './chat-types';
-import { statusForCode } from './error-codes';
-import { appLinkPath } from './routes';
-import { readConnectionStatus, readSettings, settingsBody } from './settings-types';
-import { isRecord } from './wire';
+} from '../chat-types';
+import { appLinkPath } from '../routes';
+import { readConnectionStatus, readSettings, settingsBody } from '../settings-types';
+import { isRecord } from '../wire';
 
-export { statusForCode } from './error-codes';
 
 /** The UI's own code for a rejection from Tauri itself rather than from a Docent command. */
 export const IPC_ERROR = 'ipc_error';
@@ -82,21 +79,22 @@ function detailOf(value: unknown): string {
 }
 
 /**
- * Turns a command's rejection into an `ApiError`: a Docent `{ code, message }` keeps its
- * code and sentence and gets the matching HTTP status; anything else (a string from
- * Tauri itself, e.g. an unknown command or a refused permission) is an `ipc_error`
- * with status 0, like a request that never got an answer.
+ * Turns a command's rejection into an `ApiError`: a Docent `{ code, kind, message }` keeps
+ * its code, kind and sentence, with the HTTP status that stands for its kind; anything else
+ * (a string from Tauri itself, e.g. an unknown command or a refused permission) is an
+ * `ipc_error` with status 0, like a request that never got an answer.
  */
 export function fromIpcError(value: unknown): ApiError {
   if (value instanceof ApiError) return value;
   if (isRecord(value) && typeof value['code'] === 'string' && value['code'].trim() !== '') {
     const code = value['code'];
-    const status = statusForCode(code);
+    const kind = readKind(value['kind']);
+    const status = statusOfKind(kind);
     const message =
       typeof value['message'] === 'string' && value['message'].trim() !== ''
         ? value['message']
         : fallbackMessage(status);
-    return new ApiError(status, code, message);
+    return new ApiError(status, code, message, undefined, kind);
   }
   const detail = detailOf(value);
   return new ApiError(0, IPC_ERROR, detail ? `${IPC_ERROR_MESSAGE} (${detail}).` : `${IPC_ERROR_MESSAGE}.`);
@@ -153,7 +151,9 @@ async function sendMessage(
   let finished = false;
   let messageId: string | null = null;
   let streamError: ApiError | null = null;
-  const stream = new ChatStream(handlers, invalidResponse, (code, message) => fromIpcError({ code, message }));
+  const stream = new ChatStream(handlers, invalidResponse, (code, message, kind) =>
+    fromIpcError({ code, kind, message }),
+  );
   const channel = new Channel<unknown>((raw) => {
     if (finished || streamError) return;
     try {
@@ -197,8 +197,8 @@ async function sendMessage(
 }
 
 /** The shell's commands take the credentials as one `credentials` argument. */
-function credentialsArg({ email, password }: Credentials): Record<string, unknown> {
-  return { credentials: { email, password } };
+function credentialsArg(credentials: Credentials): Record<string, unknown> {
+  return { credentials: credentialsBody(credentials) };
 }
 
 /** The `Api` over the Tauri shell's commands. */
@@ -221,16 +221,16 @@ export function createTauriApi(): Api {
     },
 
     async requestPasswordReset(email) {
-      return readMessage(await call('auth_request_reset', { request: { email } }), RESET_REQUESTED_MESSAGE);
+      return readAcknowledgement(await call('auth_request_reset', { request: { email } }), RESET_REQUESTED_MESSAGE);
     },
 
     async resetPassword({ token, password }) {
       const data = await call('auth_reset_password', { request: { token, password } });
-      return readMessage(data, PASSWORD_RESET_MESSAGE);
+      return readAcknowledgement(data, PASSWORD_RESET_MESSAGE);
     },
 
     async requestLoginEmail(email) {
-      return readMessage(await call('auth_request_login', { request: { email } }), LOGIN_REQUESTED_MESSAGE);
+      return readAcknowledgement(await call('auth_request_login', { request: { email } }), LOGIN_REQUESTED_MESSAGE);
     },
 
     verifyLogin(proof) {
@@ -239,7 +239,7 @@ export function createTauriApi(): Api {
 
     async requestVerification(email) {
       const data = await call('auth_request_verification', { request: { email } });
-      return readMessage(data, VERIFICATION_REQUESTED_MESSAGE);
+      return readAcknowledgement(data, VERIFICATION_REQUESTED_MESSAGE);
     },
 
     verifyEmail(proof) {
