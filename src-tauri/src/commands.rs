@@ -120,6 +120,17 @@ impl Shell {
         }
     }
 
+    /// A shell that keeps the session in memory only, never in the OS keyring: what the IPC
+    /// tests drive, which must not touch the keyring of the machine they run on.
+    pub fn in_memory(docent: Docent) -> Self {
+        Self {
+            docent,
+            session: Mutex::new(None),
+            restoring: Mutex::new(None),
+            keyring: None,
+        }
+    }
+
     /// The held session, once the keyring's read at start has finished.
     async fn session(&self) -> MutexGuard<'_, Option<SecretToken>> {
         let mut session = self.session.lock().await;

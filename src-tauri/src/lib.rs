@@ -11,7 +11,14 @@ include!(concat!(env!("OUT_DIR"), "/commands.rs"));
 
 use docent_core::{Docent, Settings, SettingsLayer};
 use tauri::Manager as _;
+use tauri::Runtime;
 use tauri_plugin_deep_link::DeepLinkExt as _;
+
+/// `builder` with every command of [`commands`] registered: the app's own builder, and the
+/// mock runtime the IPC tests drive.
+pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder.invoke_handler(docent_handler!())
+}
 
 /// Starts the desktop app; returns when its last window closes.
 pub fn run() {
@@ -34,7 +41,7 @@ pub fn run() {
             std::process::exit(2);
         }
     };
-    tauri::Builder::default()
+    let builder = tauri::Builder::default()
         // First, so a second start (a docent:// link clicked while Docent runs) hands its link
         // to this process and exits; the link arrives through the deep-link plugin below.
         .plugin(tauri_plugin_single_instance::init(|app, _argv, _cwd| {
@@ -78,8 +85,8 @@ pub fn run() {
             })?;
             app.manage(shell);
             Ok(())
-        })
-        .invoke_handler(docent_handler!())
+        });
+    with_commands(builder)
         .run(tauri::generate_context!())
         .expect("Docent's window could not be started");
 }

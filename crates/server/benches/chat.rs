@@ -5,10 +5,6 @@
 //! calling the LLM directly; listing the newest 50 of 10,000 conversations; and a full-text
 //! search over 100,000 messages. Prints a Markdown table (kept in docs/benchmarks.md).
 
-#[path = "../tests/api/remote.rs"]
-#[allow(dead_code)]
-mod remote;
-
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -90,7 +86,7 @@ async fn main() {
     {
         return;
     }
-    let llm = remote::FakeLlm::start().await;
+    let llm = docent_test_support::remote::FakeLlm::start().await;
     let data = tempfile::tempdir().unwrap();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -1,27 +1,16 @@
-//! Workspaces, conversations and chat, with the LLM and retrieval API replaced by local servers
-//! that speak their protocols.
+//! Workspaces, conversations and chat over HTTP, with the LLM and retrieval API replaced by
+//! local servers that speak their protocols. The rules both faces keep are in
+//! `docent_test_support::chat_rules` (run here by `faces.rs`); what is here is HTTP's own: SSE,
+//! status codes, query strings, restarts of the server, and the flows through email.
 
 use std::time::Duration;
 
-use docent_core::config::SecretSetting;
 use docent_core::domain::ServiceUrl;
 use docent_core::Settings;
+use docent_test_support::remote::{use_remotes, FakeLlm, FakeRetrieval, Reply};
 use serde_json::{json, Value};
 
 use crate::helpers::{assert_error, spawn_app_in, spawn_app_with, TestApp};
-use crate::remote::{FakeLlm, FakeRetrieval, Reply};
-
-pub fn use_remotes(settings: &mut Settings, llm: &FakeLlm, retrieval: Option<&FakeRetrieval>) {
-    settings.chat.llm_base_url = ServiceUrl::parse("llm", &llm.base_url).unwrap();
-    settings.chat.llm_api_key = Some("llm-test-key".parse::<SecretSetting>().unwrap());
-    settings.chat.llm_configured = true;
-    settings.chat.llm_model = "test/model-a".to_owned();
-    settings.chat.first_token_timeout = Duration::from_secs(5);
-    if let Some(retrieval) = retrieval {
-        settings.chat.retrieval_url = Some(ServiceUrl::parse("retrieval", &retrieval.url).unwrap());
-        settings.chat.retrieval_api_key = Some("retrieval-test-key".parse().unwrap());
-    }
-}
 
 pub struct ChatFixture {
     pub app: TestApp,
@@ -94,6 +83,15 @@ impl TestApp {
     }
 }
 
+/// The text of a streamed answer: its `delta` events' pieces, joined.
+pub fn streamed_text(events: &[(String, Value)]) -> String {
+    events
+        .iter()
+        .filter(|(name, _)| name == "delta")
+        .map(|(_, data)| data["text"].as_str().unwrap())
+        .collect()
+}
+
 /// The events of a finished SSE body, as (name, data).
 pub fn sse_events(body: &str) -> Vec<(String, Value)> {
     body.split("\n\n")
@@ -110,99 +108,6 @@ pub fn sse_events(body: &str) -> Vec<(String, Value)> {
             Some((name?, serde_json::from_str(&data).unwrap()))
         })
         .collect()
-}
-
-#[tokio::test]
-async fn an_answer_comes_with_the_citations_it_uses() {
-    let f = chat_app().await;
-    f.llm.reply(Reply::text(&[
-        "Personnel records are kept seven years [1]. ",
-        "Backups [2, 3]; nonsense [9].",
-    ]));
-    let response = f
-        .app
-        .ask(
-            &f.token,
-            &json!({"message": "  How long do we keep personnel records?  "}),
-        )
-        .await;
-    assert_eq!(response.status(), 200);
-    let answer: Value = response.json().await.unwrap();
-    assert_eq!(
-        answer["answer"],
-        "Personnel records are kept seven years [1]. Backups [2, 3]; nonsense [9]."
-    );
-    assert_eq!(answer["status"], "complete");
-    let citations = answer["citations"].as_array().unwrap();
-    assert_eq!(citations.len(), 3, "[9] has no chunk and is dropped");
-    assert_eq!(citations[0]["index"], 1);
-    assert_eq!(citations[0]["chunk_id"], "c1");
-    assert_eq!(citations[0]["source"], "hr-policy.pdf");
-    assert_eq!(citations[0]["page"], 4);
-    assert_eq!(
-        citations[0]["url"],
-        "https://docs.example.com/hr-policy.pdf"
-    );
-    assert_eq!(
-        citations[0]["snippet"],
-        "Personnel records are kept for seven years."
-    );
-
-    // Retrieval got the question, top-k and key; the LLM got the numbered chunks and the question.
-    let (headers, query) = f.retrieval.requests().pop().unwrap();
-    assert_eq!(
-        query,
-        json!({"query": "How long do we keep personnel records?", "top_k": 5, "collection": null})
-    );
-    assert_eq!(headers["authorization"], "Bearer retrieval-test-key");
-    let (headers, request) = f.llm.requests().pop().unwrap();
-    assert_eq!(headers["authorization"], "Bearer llm-test-key");
-    assert_eq!(request["model"], "test/model-a");
-    assert_eq!(request["stream"], true);
-    let system = request["messages"][0]["content"].as_str().unwrap();
-    assert!(
-        system.contains(
-            "[1] Title of hr-policy.pdf, page 4\nPersonnel records are kept for seven years."
-        ),
-        "{system}"
-    );
-    assert!(system.contains("[3] Title of finance.pdf"), "{system}");
-    assert_eq!(
-        request["messages"].as_array().unwrap().last().unwrap()["content"],
-        "How long do we keep personnel records?"
-    );
-
-    // The conversation was made in Personal, titled from the question.
-    let conversation: Value = f
-        .app
-        .get_json(
-            &format!(
-                "/conversations/{}",
-                answer["conversation_id"].as_str().unwrap()
-            ),
-            &f.token,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        conversation["title"],
-        "How long do we keep personnel records?"
-    );
-    assert_eq!(
-        conversation["first_query"],
-        "How long do we keep personnel records?"
-    );
-    let workspaces: Value = f
-        .app
-        .get_json("/workspaces", &f.token)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(workspaces[0]["name"], "Personal");
-    assert_eq!(conversation["workspace_id"], workspaces[0]["id"]);
 }
 
 /// A stream cut inside multi-byte characters (as TLS records and proxies may cut it) is
@@ -231,12 +136,7 @@ async fn characters_split_between_network_chunks_arrive_whole() {
         .ask_streaming(&f.token, &json!({"message": "Wie grüßt man in Köln?"}))
         .await;
     let events = sse_events(&response.text().await.unwrap());
-    let streamed: String = events
-        .iter()
-        .filter(|(name, _)| name == "delta")
-        .map(|(_, data)| data["text"].as_str().unwrap())
-        .collect();
-    assert_eq!(streamed, "Grüße aus Köln [1].");
+    assert_eq!(streamed_text(&events), "Grüße aus Köln [1].");
     let history: Value = f
         .app
         .get_json("/chat/history", &f.token)
@@ -245,42 +145,6 @@ async fn characters_split_between_network_chunks_arrive_whole() {
         .await
         .unwrap();
     assert_eq!(history["messages"][1]["content"], "Grüße aus Köln [1].");
-}
-
-#[tokio::test]
-async fn the_workspace_decides_prompt_collection_top_k_and_model() {
-    let f = chat_app().await;
-    let workspace: Value = f
-        .app
-        .send_json(
-            reqwest::Method::POST,
-            "/workspaces",
-            &f.token,
-            &json!({
-                "name": "Legal", "system_prompt": "You are the legal team's assistant.",
-                "collection": "legal-docs", "top_k": 2, "model": "test/model-b"
-            }),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let response = f
-        .app
-        .ask(
-            &f.token,
-            &json!({"message": "Question?", "workspace_id": workspace["id"]}),
-        )
-        .await;
-    assert_eq!(response.status(), 200);
-    let (_, query) = f.retrieval.requests().pop().unwrap();
-    assert_eq!(query["collection"], "legal-docs");
-    assert_eq!(query["top_k"], 2);
-    let (_, request) = f.llm.requests().pop().unwrap();
-    assert_eq!(request["model"], "test/model-b");
-    let system = request["messages"][0]["content"].as_str().unwrap();
-    assert!(system.starts_with("You are the legal team's assistant."));
-    assert!(!system.contains("[3]"), "only top_k chunks are used");
 }
 
 #[tokio::test]
@@ -303,12 +167,7 @@ async fn streamed_answers_send_deltas_then_citations_then_done() {
     let events = sse_events(&response.text().await.unwrap());
     let names: Vec<&str> = events.iter().map(|(n, _)| n.as_str()).collect();
     assert_eq!(names, ["delta", "delta", "delta", "citations", "done"]);
-    let text: String = events
-        .iter()
-        .filter(|(n, _)| n == "delta")
-        .map(|(_, d)| d["text"].as_str().unwrap())
-        .collect();
-    assert_eq!(text, "Kept seven years [1].");
+    assert_eq!(streamed_text(&events), "Kept seven years [1].");
     assert_eq!(events[3].1.as_array().unwrap().len(), 1);
     assert_eq!(events[4].1["message_id"], message_id.as_str());
     assert_eq!(events[4].1["status"], "complete");
@@ -463,74 +322,6 @@ async fn history_survives_a_restart_and_clear_empties_it() {
 }
 
 #[tokio::test]
-async fn a_follow_up_sends_the_earlier_turns() {
-    let f = chat_app().await;
-    f.llm
-        .reply(Reply::text(&["Seven years [1]."]))
-        .reply(Reply::text(&["Yes [1]."]));
-    let first: Value = f
-        .app
-        .ask(&f.token, &json!({"message": "How long?"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    f.app
-        .ask(
-            &f.token,
-            &json!({"message": "Even for managers?", "conversation_id": first["conversation_id"]}),
-        )
-        .await;
-    let (_, request) = f.llm.requests().pop().unwrap();
-    let roles: Vec<&str> = request["messages"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["role"].as_str().unwrap())
-        .collect();
-    assert_eq!(roles, ["system", "user", "assistant", "user"]);
-    assert_eq!(request["messages"][2]["content"], "Seven years [1].");
-}
-
-#[tokio::test]
-async fn llm_failures_keep_the_question_and_mark_the_answer_failed() {
-    let f = chat_app().await;
-    f.llm
-        .reply(Reply::Status(500, None))
-        .reply(Reply::Status(502, None));
-    let response = f
-        .app
-        .ask(&f.token, &json!({"message": "Will this fail?"}))
-        .await;
-    assert_error(response, 502, "llm_unavailable").await;
-    assert_eq!(f.llm.requests().len(), 2, "one retry");
-    let history: Value = f
-        .app
-        .get_json("/chat/history", &f.token)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(history["messages"][0]["content"], "Will this fail?");
-    assert_eq!(history["messages"][1]["status"], "failed");
-    assert_eq!(history["messages"][1]["error_code"], "llm_unavailable");
-
-    // A 429 with Retry-After, then success: one retry, honoured.
-    f.llm
-        .reply(Reply::Status(429, Some(1)))
-        .reply(Reply::text(&["Fine [1]."]));
-    let response = f.app.ask(&f.token, &json!({"message": "Again?"})).await;
-    assert_eq!(response.status(), 200);
-    // A refused key is not retried.
-    f.llm.reply(Reply::Status(401, None));
-    let before = f.llm.requests().len();
-    let response = f.app.ask(&f.token, &json!({"message": "Key?"})).await;
-    let message = assert_error(response, 502, "llm_rejected").await;
-    assert!(message.contains("DOCENT_LLM_API_KEY"), "{message}");
-    assert_eq!(f.llm.requests().len(), before + 1);
-}
-
-#[tokio::test]
 async fn an_llm_that_never_answers_times_out() {
     let f = chat_app_with(|s| s.chat.first_token_timeout = Duration::from_millis(300)).await;
     f.llm.reply(Reply::Hang);
@@ -550,108 +341,6 @@ async fn an_llm_that_never_answers_times_out() {
         .unwrap();
     assert_eq!(history["messages"][1]["status"], "failed");
     assert_eq!(history["messages"][1]["error_code"], "llm_timeout");
-}
-
-#[tokio::test]
-async fn retrieval_failures_fail_the_answer_unless_optional() {
-    let f = chat_app().await;
-    f.retrieval.fail(true);
-    let response = f.app.ask(&f.token, &json!({"message": "Docs?"})).await;
-    assert_error(response, 502, "retrieval_unavailable").await;
-    assert!(f.llm.requests().is_empty(), "no answer without documents");
-    let history: Value = f
-        .app
-        .get_json("/chat/history", &f.token)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        history["messages"][0]["content"], "Docs?",
-        "the question is kept"
-    );
-    assert_eq!(
-        history["messages"][1]["error_code"],
-        "retrieval_unavailable"
-    );
-
-    let f = chat_app_with(|s| s.chat.retrieval_required = false).await;
-    f.retrieval.fail(true);
-    f.llm.reply(Reply::text(&["From general knowledge [1]."]));
-    let answer: Value = f
-        .app
-        .ask(&f.token, &json!({"message": "Docs?"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(answer["citations"], json!([]));
-    assert!(answer["notice"]
-        .as_str()
-        .unwrap()
-        .contains("without sources"));
-}
-
-#[tokio::test]
-async fn without_retrieval_the_model_answers_alone_and_says_so() {
-    let llm = FakeLlm::start().await;
-    let app = spawn_app_with(|s| use_remotes(s, &llm, None)).await;
-    let token = app.signed_up("alone@example.com").await;
-    llm.reply(Reply::text(&["Generally [1]."]));
-    let answer: Value = app
-        .ask(&token, &json!({"message": "Anything?"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(answer["citations"], json!([]));
-    assert!(answer["notice"]
-        .as_str()
-        .unwrap()
-        .contains("No document search is configured"));
-    let (_, request) = llm.requests().pop().unwrap();
-    assert!(request["messages"][0]["content"]
-        .as_str()
-        .unwrap()
-        .contains("not based on the organisation's documents"));
-}
-
-#[tokio::test]
-async fn without_an_llm_sending_says_what_to_set_and_stores_nothing() {
-    let app = spawn_app_with(|_| {}).await;
-    let token = app.signed_up("nollm@example.com").await;
-    let message = assert_error(
-        app.ask(&token, &json!({"message": "Hi"})).await,
-        503,
-        "llm_not_configured",
-    )
-    .await;
-    assert!(message.contains("DOCENT_LLM_API_KEY"), "{message}");
-    let history: Value = app
-        .get_json("/chat/history", &token)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(history["messages"], json!([]));
-}
-
-#[tokio::test]
-async fn bad_questions_are_refused_with_a_reason() {
-    let f = chat_app().await;
-    assert_error(
-        f.app.ask(&f.token, &json!({"message": "   "})).await,
-        422,
-        "empty_message",
-    )
-    .await;
-    let long = "x".repeat(8_001);
-    assert_error(
-        f.app.ask(&f.token, &json!({"message": long})).await,
-        422,
-        "message_too_long",
-    )
-    .await;
 }
 
 #[tokio::test]
@@ -762,114 +451,6 @@ async fn temporary_conversations_stay_out_of_history_and_end_with_their_session(
         .await
         .unwrap();
     assert_eq!(left, None);
-}
-
-#[tokio::test]
-async fn history_lists_newest_first_and_searches_titles_and_messages() {
-    let f = chat_app().await;
-    for (question, answer) in [
-        ("Parking rules for visitors", "Visitors park in lot B [1]."),
-        ("Holiday allowance", "Twenty-five days a year [1]."),
-        ("Expense claims", "Claims need receipts [2]."),
-    ] {
-        f.llm.reply(Reply::text(&[answer]));
-        assert_eq!(
-            f.app
-                .ask(&f.token, &json!({"message": question}))
-                .await
-                .status(),
-            200
-        );
-        f.app.advance(Duration::from_secs(60));
-    }
-    let all: Value = f
-        .app
-        .get_json("/history", &f.token)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let titles: Vec<&str> = all
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["title"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        titles,
-        [
-            "Expense claims",
-            "Holiday allowance",
-            "Parking rules for visitors"
-        ]
-    );
-    for field in [
-        "conversation_id",
-        "workspace_id",
-        "user_id",
-        "title",
-        "first_query",
-        "created_at",
-        "updated_at",
-    ] {
-        assert!(all[0].get(field).is_some(), "{field}");
-    }
-    let by_title: Value = f
-        .app
-        .get_json("/history?q=holiday", &f.token)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(by_title.as_array().unwrap().len(), 1);
-    assert_eq!(by_title[0]["title"], "Holiday allowance");
-    let by_answer: Value = f
-        .app
-        .get_json("/history?q=receipts", &f.token)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(by_answer[0]["title"], "Expense claims");
-    let prefix: Value = f
-        .app
-        .get_json("/history?q=visit", &f.token)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(prefix[0]["title"], "Parking rules for visitors");
-    let syntax: Value = f
-        .app
-        .get_json("/history?q=%22OR%20NEAR(", &f.token)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(syntax, json!([]), "search syntax in q is just words");
-    let paged: Value = f
-        .app
-        .get_json("/history?limit=1&offset=1", &f.token)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(paged[0]["title"], "Holiday allowance");
-    let from = all[1]["updated_at"].as_str().unwrap().replace('+', "%2B");
-    let recent: Value = f
-        .app
-        .get_json(&format!("/history?from={from}"), &f.token)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(recent.as_array().unwrap().len(), 2);
-    assert_error(
-        f.app.get_json("/history?scope=everyone", &f.token).await,
-        400,
-        "invalid_query",
-    )
-    .await;
 }
 
 #[tokio::test]
@@ -1036,315 +617,6 @@ async fn domain_sharing_is_read_only_and_only_for_the_domain() {
     );
 }
 
-#[tokio::test]
-async fn workspaces_can_be_made_renamed_configured_and_deleted() {
-    let f = chat_app().await;
-    let created = f
-        .app
-        .send_json(
-            reqwest::Method::POST,
-            "/workspaces",
-            &f.token,
-            &json!({"name": "  Research  ", "description": "Papers"}),
-        )
-        .await;
-    assert_eq!(created.status(), 201);
-    let ws: Value = created.json().await.unwrap();
-    assert_eq!(ws["name"], "Research");
-    assert_eq!(ws["top_k"], 5);
-    assert_eq!(ws["shared_with_domain"], false);
-    let id = ws["id"].as_str().unwrap();
-    let patched: Value = f
-        .app
-        .send_json(
-            reqwest::Method::PATCH,
-            &format!("/workspaces/{id}"),
-            &f.token,
-            &json!({"name": "Research 2", "top_k": 8, "model": "m/x"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(
-        (
-            patched["name"].as_str(),
-            patched["top_k"].as_u64(),
-            patched["model"].as_str()
-        ),
-        (Some("Research 2"), Some(8), Some("m/x"))
-    );
-    assert_eq!(patched["description"], "Papers", "untouched fields stay");
-    let cleared: Value = f
-        .app
-        .send_json(
-            reqwest::Method::PATCH,
-            &format!("/workspaces/{id}"),
-            &f.token,
-            &json!({"model": ""}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(cleared["model"], Value::Null);
-    for (body, code) in [
-        (json!({"name": ""}), "invalid_name"),
-        (json!({"name": "x".repeat(101)}), "invalid_name"),
-        (json!({"name": "ok", "top_k": 0}), "invalid_top_k"),
-        (json!({"name": "ok", "top_k": 51}), "invalid_top_k"),
-    ] {
-        let response = f
-            .app
-            .send_json(reqwest::Method::POST, "/workspaces", &f.token, &body)
-            .await;
-        assert_error(response, 422, code).await;
-    }
-    let list: Value = f
-        .app
-        .get_json("/workspaces", &f.token)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(list.as_array().unwrap().len(), 2);
-    let deleted = f
-        .app
-        .send_json(
-            reqwest::Method::DELETE,
-            &format!("/workspaces/{id}"),
-            &f.token,
-            &json!({}),
-        )
-        .await;
-    assert_eq!(deleted.status(), 204);
-    assert_eq!(
-        f.app
-            .get_json(&format!("/workspaces/{id}"), &f.token)
-            .await
-            .status(),
-        404
-    );
-    assert_eq!(
-        f.app
-            .get_json("/workspaces/not-a-uuid", &f.token)
-            .await
-            .status(),
-        404
-    );
-}
-
-#[tokio::test]
-async fn conversations_can_be_renamed_exported_and_deleted() {
-    let f = chat_app().await;
-    f.llm.reply(Reply::text(&["Seven years [1]."]));
-    let answer: Value = f
-        .app
-        .ask(
-            &f.token,
-            &json!({"message": "How long do we keep records?"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let id = answer["conversation_id"].as_str().unwrap();
-    let renamed: Value = f
-        .app
-        .send_json(
-            reqwest::Method::PATCH,
-            &format!("/conversations/{id}"),
-            &f.token,
-            &json!({"title": "Records"}),
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(renamed["title"], "Records");
-    let md = f
-        .app
-        .get_json(&format!("/conversations/{id}/export?format=md"), &f.token)
-        .await;
-    assert!(md.headers()["content-type"]
-        .to_str()
-        .unwrap()
-        .starts_with("text/markdown"));
-    assert!(md.headers()["content-disposition"]
-        .to_str()
-        .unwrap()
-        .contains("Records.md"));
-    let md = md.text().await.unwrap();
-    assert!(md.starts_with("# Records"), "{md}");
-    assert!(md.contains("How long do we keep records?") && md.contains("Seven years [1]."));
-    assert!(md.contains("1. Title of hr-policy.pdf (hr-policy.pdf, page 4) <https://docs.example.com/hr-policy.pdf>"), "{md}");
-    let json: Value = f
-        .app
-        .get_json(&format!("/conversations/{id}/export?format=json"), &f.token)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(json["conversation"]["title"], "Records");
-    assert_eq!(json["messages"][1]["citations"][0]["chunk_id"], "c1");
-    assert_error(
-        f.app
-            .get_json(&format!("/conversations/{id}/export?format=pdf"), &f.token)
-            .await,
-        400,
-        "invalid_query",
-    )
-    .await;
-    let deleted = f
-        .app
-        .send_json(
-            reqwest::Method::DELETE,
-            &format!("/conversations/{id}"),
-            &f.token,
-            &json!({}),
-        )
-        .await;
-    assert_eq!(deleted.status(), 204);
-    assert_eq!(
-        f.app
-            .get_json(&format!("/conversations/{id}"), &f.token)
-            .await
-            .status(),
-        404
-    );
-}
-
-#[tokio::test]
-async fn another_users_ids_are_not_found_on_every_endpoint() {
-    let f = chat_app().await;
-    let owner = &f.token;
-    let answer: Value = f
-        .app
-        .ask(owner, &json!({"message": "Mine"}))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let conversation = answer["conversation_id"].as_str().unwrap().to_owned();
-    let message = answer["message_id"].as_str().unwrap().to_owned();
-    let workspaces: Value = f
-        .app
-        .get_json("/workspaces", owner)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let workspace = workspaces[0]["id"].as_str().unwrap().to_owned();
-
-    let intruder = f.app.signed_up("intruder@example.com").await;
-    use reqwest::Method;
-    let calls: Vec<(Method, String, Value)> = vec![
-        (Method::GET, format!("/workspaces/{workspace}"), json!(null)),
-        (
-            Method::PATCH,
-            format!("/workspaces/{workspace}"),
-            json!({"name": "Hijacked"}),
-        ),
-        (
-            Method::DELETE,
-            format!("/workspaces/{workspace}"),
-            json!(null),
-        ),
-        (
-            Method::GET,
-            format!("/workspaces/{workspace}/conversations"),
-            json!(null),
-        ),
-        (
-            Method::POST,
-            format!("/workspaces/{workspace}/conversations"),
-            json!({}),
-        ),
-        (
-            Method::GET,
-            format!("/conversations/{conversation}"),
-            json!(null),
-        ),
-        (
-            Method::PATCH,
-            format!("/conversations/{conversation}"),
-            json!({"title": "x"}),
-        ),
-        (
-            Method::DELETE,
-            format!("/conversations/{conversation}"),
-            json!(null),
-        ),
-        (
-            Method::GET,
-            format!("/conversations/{conversation}/export"),
-            json!(null),
-        ),
-        (
-            Method::POST,
-            "/chat/message".to_owned(),
-            json!({"message": "hi", "conversation_id": conversation}),
-        ),
-        (
-            Method::POST,
-            "/chat/message".to_owned(),
-            json!({"message": "hi", "workspace_id": workspace}),
-        ),
-        (
-            Method::POST,
-            "/chat/stop".to_owned(),
-            json!({"message_id": message}),
-        ),
-        (
-            Method::GET,
-            format!("/chat/history?conversation_id={conversation}"),
-            json!(null),
-        ),
-        (
-            Method::DELETE,
-            format!("/chat/clear?conversation_id={conversation}"),
-            json!(null),
-        ),
-    ];
-    for (method, path, body) in calls {
-        let response = f
-            .app
-            .send_json(method.clone(), &path, &intruder, &body)
-            .await;
-        assert_eq!(response.status(), 404, "{method} {path}");
-        let error: Value = response.json().await.unwrap();
-        assert_eq!(error["error"]["code"], "not_found", "{method} {path}");
-    }
-    let history: Value = f
-        .app
-        .get_json(&format!("/history?workspace_id={workspace}"), &intruder)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(history, json!([]));
-    // The owner's things are untouched.
-    let again: Value = f
-        .app
-        .get_json(
-            &format!("/chat/history?conversation_id={conversation}"),
-            owner,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(again["messages"].as_array().unwrap().len(), 2);
-    let ws: Value = f
-        .app
-        .get_json(&format!("/workspaces/{workspace}"), owner)
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(ws["name"], "Personal");
-}
-
 /// The token of the link `marker?token=...` in an email the file transport wrote into the data
 /// dir's mail folder, once the whole file is there. The server's own mail worker may hold the
 /// message (leased) while it writes it, so delivering here can find nothing to do.
@@ -1497,4 +769,76 @@ async fn an_unreachable_llm_is_tried_twice_then_reported() {
         .unwrap();
     assert_eq!(history["messages"][0]["content"], "Anyone there?");
     assert_eq!(history["messages"][1]["status"], "failed");
+}
+
+/// What only HTTP has: 201 and 204, an id that is no UUID, and query strings out of range.
+#[tokio::test]
+async fn http_answers_with_rest_statuses_and_refuses_bad_query_strings() {
+    let f = chat_app().await;
+    let created = f
+        .app
+        .send_json(
+            reqwest::Method::POST,
+            "/workspaces",
+            &f.token,
+            &json!({"name": "Research"}),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let id = created.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_error(
+        f.app.get_json("/workspaces/not-a-uuid", &f.token).await,
+        404,
+        "not_found",
+    )
+    .await;
+    let answer: Value = f
+        .app
+        .ask(&f.token, &json!({"message": "Records?"}))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let conversation = answer["conversation_id"].as_str().unwrap();
+    let markdown = f
+        .app
+        .get_json(&format!("/conversations/{conversation}/export"), &f.token)
+        .await;
+    assert!(
+        markdown.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/markdown"),
+        "Markdown without a format"
+    );
+    assert_error(
+        f.app
+            .get_json(
+                &format!("/conversations/{conversation}/export?format=pdf"),
+                &f.token,
+            )
+            .await,
+        400,
+        "invalid_query",
+    )
+    .await;
+    assert_error(
+        f.app.get_json("/history?scope=everyone", &f.token).await,
+        400,
+        "invalid_query",
+    )
+    .await;
+    for path in [
+        format!("/conversations/{conversation}"),
+        format!("/workspaces/{id}"),
+    ] {
+        let deleted = f
+            .app
+            .send_json(reqwest::Method::DELETE, &path, &f.token, &json!({}))
+            .await;
+        assert_eq!(deleted.status(), 204, "{path}");
+    }
 }

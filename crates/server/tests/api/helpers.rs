@@ -201,13 +201,9 @@ impl Drop for TestApp {
     }
 }
 
-/// Asserts an error response: status, code, and a sentence.
-pub async fn assert_error(response: reqwest::Response, status: u16, code: &str) -> String {
-    assert_eq!(response.status().as_u16(), status, "status for {code}");
-    let body: Value = response.json().await.expect("a JSON error body");
-    assert_eq!(body["error"]["code"], code, "{body}");
-    // The kind goes with the status, over HTTP as over IPC.
-    let kind = match status {
+/// The error kind that goes with an HTTP status, over HTTP as over IPC.
+pub fn kind_of_status(status: u16) -> &'static str {
+    match status {
         401 => "unauthenticated",
         403 => "forbidden",
         404 => "not_found",
@@ -216,8 +212,15 @@ pub async fn assert_error(response: reqwest::Response, status: u16, code: &str) 
         500 => "internal",
         502..=504 => "unavailable",
         _ => "invalid",
-    };
-    assert_eq!(body["error"]["kind"], kind, "{body}");
+    }
+}
+
+/// Asserts an error response: status, code, and a sentence.
+pub async fn assert_error(response: reqwest::Response, status: u16, code: &str) -> String {
+    assert_eq!(response.status().as_u16(), status, "status for {code}");
+    let body: Value = response.json().await.expect("a JSON error body");
+    assert_eq!(body["error"]["code"], code, "{body}");
+    assert_eq!(body["error"]["kind"], kind_of_status(status), "{body}");
     let message = body["error"]["message"].as_str().unwrap().to_owned();
     assert!(
         message.len() > 10 && message.ends_with('.'),

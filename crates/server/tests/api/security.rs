@@ -13,7 +13,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use crate::helpers::{assert_error, spawn_app, PASSWORD};
 use crate::mail::MailServer;
 use crate::process::{client_from, command, free_port, Process};
-use crate::remote::{FakeLlm, FakeRetrieval, Reply};
+use docent_test_support::remote::{FakeLlm, FakeRetrieval, Reply};
 
 fn mail_env(mail: &MailServer) -> Vec<(&'static str, String)> {
     vec![

@@ -257,3 +257,21 @@ async fn serve(app: Router) -> String {
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
     format!("http://{addr}")
 }
+
+/// Points `settings` at the fake LLM and, if given, the fake retrieval API, with test keys.
+pub fn use_remotes(
+    settings: &mut docent_core::Settings,
+    llm: &FakeLlm,
+    retrieval: Option<&FakeRetrieval>,
+) {
+    use docent_core::domain::ServiceUrl;
+    settings.chat.llm_base_url = ServiceUrl::parse("llm", &llm.base_url).unwrap();
+    settings.chat.llm_api_key = Some("llm-test-key".parse().unwrap());
+    settings.chat.llm_configured = true;
+    settings.chat.llm_model = "test/model-a".to_owned();
+    settings.chat.first_token_timeout = Duration::from_secs(5);
+    if let Some(retrieval) = retrieval {
+        settings.chat.retrieval_url = Some(ServiceUrl::parse("retrieval", &retrieval.url).unwrap());
+        settings.chat.retrieval_api_key = Some("retrieval-test-key".parse().unwrap());
+    }
+}
