@@ -20,18 +20,29 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
     builder.invoke_handler(docent_handler!())
 }
 
+/// The shell's own keys of `docent.toml` (see `docent_core::config::FACE_KEYS`).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+struct ShellFileSettings {
+    log: Option<String>,
+}
+
 /// Starts the desktop app; returns when its last window closes.
 pub fn run() {
-    let settings = SettingsLayer::from_env().and_then(Settings::resolve);
-    let filter = settings
-        .as_ref()
-        .map_or("info", |s| s.log.as_str())
-        .to_owned();
+    let resolved = SettingsLayer::from_env().and_then(Settings::resolve_with_file);
+    // The log filter is the shell's own: DOCENT_LOG, else `log` in docent.toml, else info.
+    let filter = std::env::var("DOCENT_LOG")
+        .ok()
+        .or_else(|| {
+            let file = &resolved.as_ref().ok()?.1;
+            file.face::<ShellFileSettings>().ok()?.log
+        })
+        .unwrap_or_else(|| "info".to_owned());
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_new(filter).unwrap_or_default())
         .init();
-    let settings = match settings {
-        Ok(mut settings) => {
+    let settings = match resolved {
+        Ok((mut settings, _)) => {
             // Sign-in emails sent from the app also carry a docent:// link back into it.
             settings.desktop_links = true;
             settings

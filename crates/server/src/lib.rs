@@ -10,6 +10,7 @@ pub mod extract;
 pub mod openapi;
 pub mod routes;
 pub mod serve;
+pub mod settings;
 pub mod ui;
 pub mod web;
 
@@ -199,20 +200,23 @@ pub struct Server {
 }
 
 impl Server {
-    /// Binds `docent.settings().addr`.
-    pub async fn bind(docent: Docent) -> anyhow::Result<Self> {
-        let addr = docent.settings().addr;
-        let listener = TcpListener::bind(addr).await.with_context(|| {
+    /// Binds `addr`.
+    pub async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
+        TcpListener::bind(addr).await.with_context(|| {
             format!(
                 "cannot listen on {addr} (is another server using it? set --addr or DOCENT_ADDR)"
             )
-        })?;
-        Self::on(listener, docent)
+        })
     }
 
-    /// Serves on a listener already bound (its address should be the core's `addr`, which
-    /// emailed links are built from when no public URL is set).
-    pub fn on(listener: TcpListener, docent: Docent) -> anyhow::Result<Self> {
+    /// Serves `docent` and the web UI (from `ui_dir`, else found by [`ui::locate`]) on a
+    /// listener already bound. The core's `local_url` should be the listener's address:
+    /// emailed links are built from it when no public URL is set.
+    pub fn on(
+        listener: TcpListener,
+        docent: Docent,
+        ui_dir: Option<&std::path::Path>,
+    ) -> anyhow::Result<Self> {
         let settings = docent.settings().clone();
         let bound = listener.local_addr()?;
         let web =
@@ -223,7 +227,7 @@ impl Server {
                 "listening beyond loopback with a plain http:// DOCENT_PUBLIC_URL: passwords and sessions cross the network unencrypted; put Docent behind a TLS proxy and give it the https:// URL"
             );
         }
-        let ui_dir = ui::locate(settings.ui_dir.as_deref()).map(Arc::new);
+        let ui_dir = ui::locate(ui_dir).map(Arc::new);
         match &ui_dir {
             Some(dir) => tracing::info!(dir = %dir.display(), "serving the web UI"),
             None => tracing::warn!("no built web UI found; the API is served alone"),

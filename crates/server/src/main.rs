@@ -4,6 +4,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use docent_core::{Docent, Settings, SettingsLayer};
+use docent_server::settings::{ServerLayer, ServerSettings};
 use docent_server::{shutdown_signal, Server};
 
 /// Docent's local server: accounts, sessions and the web UI over HTTP.
@@ -15,28 +16,32 @@ use docent_server::{shutdown_signal, Server};
 #[command(name = "docent-server", version, about, long_about)]
 struct Cli {
     #[command(flatten)]
+    server: ServerLayer,
+    #[command(flatten)]
     settings: SettingsLayer,
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    let settings = match Settings::resolve(cli.settings) {
-        Ok(settings) => settings,
+    let resolved = Settings::resolve_with_file(cli.settings)
+        .and_then(|(settings, file)| Ok((settings, cli.server.or(file.face()?).resolve())));
+    let (settings, server) = match resolved {
+        Ok(resolved) => resolved,
         Err(err) => {
             eprintln!("docent-server: {err}");
             return ExitCode::from(2);
         }
     };
-    let filter = tracing_subscriber::EnvFilter::try_new(&settings.log).unwrap_or_else(|err| {
+    let filter = tracing_subscriber::EnvFilter::try_new(&server.log).unwrap_or_else(|err| {
         eprintln!(
             "docent-server: DOCENT_LOG {:?} is not a log filter ({err}); using info",
-            settings.log
+            server.log
         );
         tracing_subscriber::EnvFilter::new("info")
     });
     tracing_subscriber::fmt().with_env_filter(filter).init();
-    match run(settings).await {
+    match run(settings, server).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             tracing::error!("{err:#}");
@@ -46,9 +51,12 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(settings: Settings) -> anyhow::Result<()> {
+async fn run(mut settings: Settings, server: ServerSettings) -> anyhow::Result<()> {
+    let listener = Server::bind(server.addr).await?;
+    // Emailed links point here when no public URL is set.
+    settings.local_url = format!("http://{}", listener.local_addr()?);
     let docent = Docent::open(settings).await?;
-    let server = Server::bind(docent).await?;
+    let server = Server::on(listener, docent, server.ui_dir.as_deref())?;
     tracing::info!("Docent is listening on http://{}", server.local_addr());
     server.run_until(shutdown_signal()).await?;
     tracing::info!("stopped");

@@ -1,12 +1,12 @@
 //! One layer of settings: flags and `DOCENT_*` variables (with the `cli` feature, from this one
 //! definition), or `docent.toml`.
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
 use super::values::{HumanDuration, MailTransportKind, SecretSetting, SmtpUrl};
+use super::SETTINGS_FILE as SETTINGS_FILE_NAME;
 use crate::domain::DomainList;
 use crate::error::{Error, ErrorCode, Result};
 
@@ -22,15 +22,8 @@ pub struct SettingsLayer {
     )]
     pub data_dir: Option<PathBuf>,
 
-    /// Address the local server listens on [default: 127.0.0.1:8787]
-    #[cfg_attr(
-        feature = "cli",
-        arg(long, env = "DOCENT_ADDR", value_name = "HOST:PORT")
-    )]
-    pub addr: Option<SocketAddr>,
-
     /// The URL people reach this server at, used in emailed links and to accept the
-    /// browser's `Origin` [default: http://<addr>]
+    /// browser's `Origin` [default: the local server's own address, http://<addr>]
     #[cfg_attr(
         feature = "cli",
         arg(
@@ -41,15 +34,6 @@ pub struct SettingsLayer {
         )
     )]
     pub public_url: Option<String>,
-
-    /// Folder of the built web UI served at `/` [default: ./ui/dist, else next to the
-    /// executable in ../share/docent/ui]
-    #[cfg_attr(feature = "cli", arg(long, env = "DOCENT_UI_DIR", value_name = "DIR"))]
-    pub ui_dir: Option<PathBuf>,
-
-    /// Log filter, e.g. `info` or `docent_server=debug` [default: info]
-    #[cfg_attr(feature = "cli", arg(long, env = "DOCENT_LOG", value_name = "FILTER"))]
-    pub log: Option<String>,
 
     /// Shortest password accepted for new passwords, in characters (at least 8) [default: 15]
     #[cfg_attr(
@@ -224,43 +208,83 @@ pub struct SettingsLayer {
     pub llm_first_token_timeout: Option<HumanDuration>,
 }
 
-impl SettingsLayer {
-    /// Reads a TOML settings file; a missing file is an empty layer.
-    pub fn from_file(path: &Path) -> Result<Self> {
+/// The keys of `docent.toml` that the faces read for themselves: docent-server's address and
+/// web UI folder, and the log filter of both faces. The file is shared by every face that
+/// opens the data dir, so the core accepts them and leaves them alone.
+pub const FACE_KEYS: &[&str] = &["addr", "ui_dir", "log"];
+
+/// `docent.toml` as read from a data dir: the core's layer, and the faces' own keys.
+#[derive(Debug, Default, Clone)]
+pub struct SettingsFile {
+    core: SettingsLayer,
+    faces: toml::Table,
+}
+
+impl SettingsFile {
+    /// Reads `path`; a missing file is an empty one. A key neither the core nor a face knows
+    /// is an error that names it.
+    pub fn read(path: &Path) -> Result<Self> {
+        let invalid = |message: String| Error::Config {
+            code: ErrorCode::InvalidSetting,
+            message,
+        };
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
             Err(err) => {
-                return Err(Error::Config {
-                    code: ErrorCode::InvalidSetting,
-                    message: format!("Docent could not read {}: {err}.", path.display()),
-                })
+                return Err(invalid(format!(
+                    "Docent could not read {}: {err}.",
+                    path.display()
+                )))
             }
         };
-        let layer: Self = toml::from_str(&text).map_err(|err| Error::Config {
-            code: ErrorCode::InvalidSetting,
-            message: format!("{} is not valid: {}", path.display(), err.message()),
-        })?;
-        if layer.data_dir.is_some() {
-            return Err(Error::Config {
-                code: ErrorCode::InvalidSetting,
-                message: format!(
-                    "{} cannot set data_dir (it lives in the data dir); use --data-dir or DOCENT_DATA_DIR.",
-                    path.display()
-                ),
-            });
+        let not_valid = |err: toml::de::Error| {
+            invalid(format!(
+                "{} is not valid: {}",
+                path.display(),
+                err.message()
+            ))
+        };
+        let mut table: toml::Table = toml::from_str(&text).map_err(not_valid)?;
+        let mut faces = toml::Table::new();
+        for key in FACE_KEYS {
+            if let Some(value) = table.remove(*key) {
+                faces.insert((*key).to_owned(), value);
+            }
         }
-        Ok(layer)
+        let core: SettingsLayer = table.try_into().map_err(not_valid)?;
+        if core.data_dir.is_some() {
+            return Err(invalid(format!(
+                "{} cannot set data_dir (it lives in the data dir); use --data-dir or DOCENT_DATA_DIR.",
+                path.display()
+            )));
+        }
+        Ok(Self { core, faces })
     }
 
+    /// The core's layer.
+    pub fn core(&self) -> &SettingsLayer {
+        &self.core
+    }
+
+    /// A face's own layer, read from its keys (see [`FACE_KEYS`]); other keys are ignored.
+    pub fn face<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+        self.faces
+            .clone()
+            .try_into()
+            .map_err(|err: toml::de::Error| Error::Config {
+                code: ErrorCode::InvalidSetting,
+                message: format!("{SETTINGS_FILE_NAME} is not valid: {}", err.message()),
+            })
+    }
+}
+
+impl SettingsLayer {
     /// This layer, with unset fields taken from `lower`.
     pub fn or(self, lower: Self) -> Self {
         Self {
             data_dir: self.data_dir.or(lower.data_dir),
-            addr: self.addr.or(lower.addr),
             public_url: self.public_url.or(lower.public_url),
-            ui_dir: self.ui_dir.or(lower.ui_dir),
-            log: self.log.or(lower.log),
             password_min_length: self.password_min_length.or(lower.password_min_length),
             session_ttl: self.session_ttl.or(lower.session_ttl),
             session_idle_timeout: self.session_idle_timeout.or(lower.session_idle_timeout),

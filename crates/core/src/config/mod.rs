@@ -8,14 +8,13 @@ mod file;
 mod layer;
 mod values;
 
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::domain::{mask_user_info, DomainRules, ServiceUrl};
 use crate::error::{Error, ErrorCode, Result};
 pub(crate) use file::save_remote_settings;
-pub use layer::SettingsLayer;
+pub use layer::{SettingsFile, SettingsLayer, FACE_KEYS};
 pub use values::{
     ChatSettings, HumanDuration, MailSettings, MailTransportKind, SecretSetting, SmtpUrl,
 };
@@ -27,6 +26,10 @@ pub const APP_IDENTIFIER: &str = "dev.docent.desktop";
 /// The settings file looked for in the data dir.
 pub const SETTINGS_FILE: &str = "docent.toml";
 
+/// Where docent-server listens when no address is given; emailed links point there when no
+/// public URL is set.
+pub const DEFAULT_SERVER_ADDR: &str = "127.0.0.1:8787";
+
 /// The LLM used when none is named: OpenRouter's OpenAI-compatible API.
 pub const DEFAULT_LLM_BASE_URL: &str = "https://openrouter.ai/api/v1";
 
@@ -35,14 +38,11 @@ pub const DEFAULT_LLM_BASE_URL: &str = "https://openrouter.ai/api/v1";
 pub struct Settings {
     /// Where the database and settings file live.
     pub data_dir: PathBuf,
-    /// Address the local server listens on.
-    pub addr: SocketAddr,
-    /// Public URL of the server, without a trailing slash; `None` means `http://<addr>`.
+    /// Public URL of the server, without a trailing slash, when one is set.
     pub public_url: Option<String>,
-    /// Folder of the built web UI, if set.
-    pub ui_dir: Option<PathBuf>,
-    /// Log filter.
-    pub log: String,
+    /// Where the local server answers when no public URL is set (docent-server sets it to its
+    /// own address); emailed links are built from it then.
+    pub local_url: String,
     /// Shortest new password, in characters.
     pub password_min_length: usize,
     /// Absolute session lifetime.
@@ -72,10 +72,8 @@ impl Settings {
     pub fn with_data_dir(data_dir: impl Into<PathBuf>) -> Self {
         Self {
             data_dir: data_dir.into(),
-            addr: SocketAddr::from(([127, 0, 0, 1], 8787)),
             public_url: None,
-            ui_dir: None,
-            log: "info".to_owned(),
+            local_url: format!("http://{DEFAULT_SERVER_ADDR}"),
             password_min_length: 15,
             session_ttl: Duration::from_secs(7 * 24 * 3600),
             session_idle_timeout: Duration::from_secs(24 * 3600),
@@ -93,12 +91,22 @@ impl Settings {
     /// Resolves `overrides` (flags and environment) over the data dir's `docent.toml` and the
     /// defaults.
     pub fn resolve(overrides: SettingsLayer) -> Result<Self> {
+        Self::resolve_with_file(overrides).map(|(settings, _)| settings)
+    }
+
+    /// [`Settings::resolve`], and the data dir's `docent.toml` as read, for a face to take
+    /// its own keys from ([`SettingsFile::face`]).
+    pub fn resolve_with_file(overrides: SettingsLayer) -> Result<(Self, SettingsFile)> {
         let data_dir = match overrides.data_dir.clone() {
             Some(dir) => dir,
             None => default_data_dir()?,
         };
-        let file = SettingsLayer::from_file(&data_dir.join(SETTINGS_FILE))?;
-        let layer = overrides.or(file);
+        let file = SettingsFile::read(&data_dir.join(SETTINGS_FILE))?;
+        let settings = Self::from_layer(data_dir, overrides.or(file.core().clone()))?;
+        Ok((settings, file))
+    }
+
+    fn from_layer(data_dir: PathBuf, layer: SettingsLayer) -> Result<Self> {
         let defaults = Self::with_data_dir(data_dir);
         let password_min_length = layer
             .password_min_length
@@ -142,10 +150,8 @@ impl Settings {
             (None, None) => MailSettings::Off,
         };
         Ok(Self {
-            addr: layer.addr.unwrap_or(defaults.addr),
             public_url,
-            ui_dir: layer.ui_dir,
-            log: layer.log.unwrap_or(defaults.log),
+            local_url: defaults.local_url,
             password_min_length,
             session_ttl: layer.session_ttl.map_or(defaults.session_ttl, |d| d.0),
             session_idle_timeout: layer
@@ -209,11 +215,11 @@ impl Settings {
         Ok(())
     }
 
-    /// The base of links in emails: the public URL, else `http://<addr>`.
+    /// The base of links in emails: the public URL, else the local server's.
     pub fn public_base_url(&self) -> String {
         self.public_url
             .clone()
-            .unwrap_or_else(|| format!("http://{}", self.addr))
+            .unwrap_or_else(|| self.local_url.clone())
     }
 
     /// The path of the SQLite database.
@@ -289,14 +295,19 @@ mod tests {
             password_min_length: Some(16),
             ..SettingsLayer::default()
         };
-        let settings = Settings::resolve(flags).unwrap();
+        let (settings, file) = Settings::resolve_with_file(flags).unwrap();
         assert_eq!(settings.password_min_length, 16, "flag beats file");
         assert_eq!(
             settings.session_ttl,
             Duration::from_secs(2 * 86_400),
             "file beats default"
         );
-        assert_eq!(settings.addr.port(), 9000);
+        // A face's own key is left to the face.
+        #[derive(serde::Deserialize)]
+        struct Face {
+            addr: std::net::SocketAddr,
+        }
+        assert_eq!(file.face::<Face>().unwrap().addr.port(), 9000);
         assert_eq!(
             settings.session_idle_timeout,
             Duration::from_secs(86_400),

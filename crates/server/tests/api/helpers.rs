@@ -1,5 +1,5 @@
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::Path;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -76,18 +76,26 @@ pub async fn spawn_app_in(
     data_dir: tempfile::TempDir,
     configure: impl FnOnce(&mut Settings),
 ) -> TestApp {
+    spawn_app_serving(data_dir, Path::new("/nonexistent-ui"), configure).await
+}
+
+/// Starts a server on an existing data dir that serves the web UI in `ui_dir`.
+pub async fn spawn_app_serving(
+    data_dir: tempfile::TempDir,
+    ui_dir: &Path,
+    configure: impl FnOnce(&mut Settings),
+) -> TestApp {
     log_buffer();
     // Bind first, so the core knows the real address (emailed links are built from it).
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mut settings = Settings::with_data_dir(data_dir.path());
-    settings.addr = listener.local_addr().unwrap();
-    settings.ui_dir = Some(PathBuf::from("/nonexistent-ui"));
+    settings.local_url = format!("http://{}", listener.local_addr().unwrap());
     configure(&mut settings);
     let clock = ManualClock::starting_now();
     let docent = Docent::open_with_clock(settings, Arc::new(clock.clone()))
         .await
         .unwrap();
-    let server = Server::on(listener, docent.clone()).unwrap();
+    let server = Server::on(listener, docent.clone(), Some(ui_dir)).unwrap();
     let port = server.local_addr().port();
     let (shutdown, stop) = oneshot::channel::<()>();
     let server = tokio::spawn(server.run_until(async {

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::helpers::{assert_error, spawn_app, spawn_app_with, PASSWORD};
+use crate::helpers::{assert_error, spawn_app, spawn_app_serving, spawn_app_with, PASSWORD};
 
 #[tokio::test]
 async fn requests_for_another_host_are_refused_on_loopback() {
@@ -104,8 +104,7 @@ async fn the_web_ui_is_served_with_index_html_for_its_routes() {
     .unwrap();
     std::fs::create_dir(ui.path().join("assets")).unwrap();
     std::fs::write(ui.path().join("assets/app.js"), "console.log('docent')").unwrap();
-    let dir = ui.path().to_owned();
-    let app = spawn_app_with(move |s| s.ui_dir = Some(dir)).await;
+    let app = spawn_app_serving(tempfile::tempdir().unwrap(), ui.path(), |_| {}).await;
 
     let response = app.client.get(app.url("/")).send().await.unwrap();
     assert_eq!(response.status(), 200);
