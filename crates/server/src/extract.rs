@@ -3,11 +3,13 @@
 use std::net::SocketAddr;
 
 use axum::extract::connect_info::ConnectInfo;
-use axum::extract::{FromRequest, FromRequestParts};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header;
 use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
 use docent_core::{CurrentUser, ErrorCode, Requester, SecretToken};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::error::ApiError;
 use crate::web::{is_safe, request_origin};
@@ -16,10 +18,34 @@ use crate::AppState;
 /// The cookie that carries the session token for browsers.
 pub const SESSION_COOKIE: &str = "session_id";
 
-/// A JSON body; rejections become [`ApiError`]s.
-#[derive(Debug, FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// A JSON object body; rejections become [`ApiError`]s.
+#[derive(Debug)]
 pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
+        // Content type, size and syntax first, as axum checks them.
+        let axum::Json(value) = axum::Json::<Value>::from_request(request, state).await?;
+        // Every request body is an object: serde would also read a struct from an array
+        // (`[null, null]`), by position.
+        if !value.is_object() {
+            return Err(ApiError::http(
+                ErrorCode::InvalidBody,
+                "The request body must be a JSON object.",
+            ));
+        }
+        serde_path_to_error::deserialize(value)
+            .map(ApiJson)
+            .map_err(|err| {
+                ApiError::http(
+                    ErrorCode::InvalidBody,
+                    format!("The request body has the wrong shape: {err}."),
+                )
+            })
+    }
+}
 
 /// A path parameter; one that does not parse (not a UUID) names nothing: 404.
 #[derive(Debug, axum::extract::FromRequestParts)]

@@ -434,8 +434,10 @@ pub struct HistoryQuery {
     /// Only this workspace.
     pub workspace_id: Option<Uuid>,
     /// At most this many (1 to 200) [default: 50].
+    #[cfg_attr(feature = "openapi", param(format = Int64, maximum = 4_294_967_295_f64), schema(format = Int64, maximum = 4_294_967_295_f64))]
     pub limit: Option<u32>,
     /// Skip this many.
+    #[cfg_attr(feature = "openapi", param(format = Int64, maximum = 4_294_967_295_f64), schema(format = Int64, maximum = 4_294_967_295_f64))]
     pub offset: Option<u32>,
 }
 

@@ -1,4 +1,4 @@
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::helpers::{assert_error, spawn_app, PASSWORD};
 
@@ -24,6 +24,39 @@ async fn wrong_shape_is_422_and_names_the_field() {
         .await;
     let message = assert_error(response, 422, "invalid_body").await;
     assert!(message.contains("password"), "{message}");
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_an_object_is_422() {
+    let app = spawn_app().await;
+    let token = app.signed_up("shape@example.com").await;
+    let workspaces: Value = app
+        .client
+        .get(app.url("/workspaces"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let path = format!(
+        "/workspaces/{}/conversations",
+        workspaces[0]["id"].as_str().unwrap()
+    );
+    // serde alone would read the struct from the array, by position.
+    for body in [json!([null, null]), json!("title"), json!(null)] {
+        let response = app
+            .client
+            .post(app.url(&path))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let message = assert_error(response, 422, "invalid_body").await;
+        assert!(message.contains("object"), "{message}");
+    }
 }
 
 #[tokio::test]
