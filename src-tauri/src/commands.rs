@@ -1,12 +1,14 @@
 //! The commands the UI invokes. Each is one core call with its error mapped to the same
 //! `{code, message}` the HTTP API sends. Names are prefixed by area and listed in `build.rs`.
 
+use docent_core::documents::FolderSync;
+use docent_core::domain::documents::DocumentFolder;
 use docent_core::{
     Accepted, AppStatus, ChatAnswer, ChatHistory, Conversation, ConversationPatch, Credentials,
-    CurrentUser, Docent, EmailRequest, Error, ErrorBody, Export, ExportFormat, HistoryEntry,
-    HistoryQuery, NewConversation, NewSession, NewWorkspace, PasswordReset, RegisteredUser,
-    RemoteSettingsUpdate, Requester, SecretToken, SendMessage, SessionStorage, SettingsView,
-    VerifyEmail, VerifyLogin, Workspace, WorkspacePatch,
+    CurrentUser, Docent, Document, EmailRequest, Error, ErrorBody, Export, ExportFormat,
+    HistoryEntry, HistoryQuery, NewConversation, NewSession, NewWorkspace, PasswordReset,
+    RegisteredUser, RemoteSettingsUpdate, Requester, SearchHit, SearchQuery, SecretToken,
+    SendMessage, SessionStorage, SettingsView, VerifyEmail, VerifyLogin, Workspace, WorkspacePatch,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
@@ -699,4 +701,282 @@ impl AppLinks {
 pub fn app_links(links: State<'_, AppLinks>, on_link: Channel<String>) -> Result<(), ErrorBody> {
     links.listen(on_link);
     Ok(())
+}
+
+/// A workspace's documents, oldest first, with how far their indexing is.
+#[tauri::command]
+pub async fn document_list(
+    shell: State<'_, Shell>,
+    workspace_id: Uuid,
+) -> Result<Vec<Document>, ErrorBody> {
+    let user = shell.user().await?;
+    shell
+        .docent
+        .documents()
+        .list(&user, workspace_id)
+        .await
+        .map_err(ipc)
+}
+
+/// One document.
+#[tauri::command]
+pub async fn document_get(shell: State<'_, Shell>, id: Uuid) -> Result<Document, ErrorBody> {
+    let user = shell.user().await?;
+    shell.docent.documents().get(&user, id).await.map_err(ipc)
+}
+
+/// Deletes a document; its passages leave the index at once.
+#[tauri::command]
+pub async fn document_delete(shell: State<'_, Shell>, id: Uuid) -> Result<(), ErrorBody> {
+    let user = shell.user().await?;
+    shell
+        .docent
+        .documents()
+        .delete(&user, id)
+        .await
+        .map_err(ipc)
+}
+
+/// The original file's bytes (the UI shows a PDF at its page from them).
+#[tauri::command]
+pub async fn document_file(
+    shell: State<'_, Shell>,
+    id: Uuid,
+) -> Result<tauri::ipc::Response, ErrorBody> {
+    let user = shell.user().await?;
+    let (_, path) = shell
+        .docent
+        .documents()
+        .file(&user, id)
+        .await
+        .map_err(ipc)?;
+    let bytes = tokio::fs::read(&path)
+        .await
+        .map_err(|err| ipc(Error::internal(err)))?;
+    Ok(tauri::ipc::Response::new(bytes))
+}
+
+/// Searches a workspace's documents: the passages that best match, best first.
+#[tauri::command]
+pub async fn document_search(
+    shell: State<'_, Shell>,
+    workspace_id: Uuid,
+    query: SearchQuery,
+) -> Result<Vec<SearchHit>, ErrorBody> {
+    let user = shell.user().await?;
+    shell
+        .docent
+        .documents()
+        .search(&user, workspace_id, &query)
+        .await
+        .map_err(ipc)
+}
+
+/// The extensions the file picker offers.
+const PICKABLE: &[&str] = &[
+    "pdf", "docx", "md", "markdown", "html", "htm", "txt", "text", "csv",
+];
+
+/// Adds every path to the workspace, in order; stops at the first that is refused.
+async fn add_paths(
+    shell: &Shell,
+    user: &CurrentUser,
+    workspace_id: Uuid,
+    paths: Vec<std::path::PathBuf>,
+) -> Result<Vec<Document>, ErrorBody> {
+    let mut added = Vec::with_capacity(paths.len());
+    for path in paths {
+        added.push(
+            shell
+                .docent
+                .documents()
+                .add_path(user, workspace_id, &path)
+                .await
+                .map_err(ipc)?,
+        );
+    }
+    Ok(added)
+}
+
+/// Opens the OS's file picker and adds the files chosen (none when it is cancelled). The
+/// paths never reach the page: what it may read is only what the person picked here.
+#[tauri::command]
+pub async fn document_add_picked<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    shell: State<'_, Shell>,
+    workspace_id: Uuid,
+) -> Result<Vec<Document>, ErrorBody> {
+    use tauri_plugin_dialog::DialogExt as _;
+    let user = shell.user().await?;
+    let (sender, chosen) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_title("Add documents")
+        .add_filter("Documents", PICKABLE)
+        .pick_files(move |files| {
+            let _ = sender.send(files);
+        });
+    let paths: Vec<std::path::PathBuf> = chosen
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|file| file.into_path().ok())
+        .collect();
+    add_paths(&shell, &user, workspace_id, paths).await
+}
+
+/// Files dropped on the window, held under an id until the page says where they go. The
+/// page learns their names, never their paths.
+#[derive(Default)]
+pub struct Drops {
+    inner: std::sync::Mutex<DropsInner>,
+}
+
+#[derive(Default)]
+struct DropsInner {
+    next: u64,
+    held: std::collections::HashMap<u64, Vec<std::path::PathBuf>>,
+    listener: Option<Channel<Dropped>>,
+}
+
+/// Files dropped on the window, as the page is told of them.
+#[derive(Debug, Clone, Serialize)]
+pub struct Dropped {
+    /// What `document_add_dropped` takes.
+    pub id: u64,
+    /// The files' names.
+    pub names: Vec<String>,
+}
+
+impl Drops {
+    /// Holds dropped paths and tells the page.
+    pub fn dropped(&self, paths: Vec<std::path::PathBuf>) {
+        let mut inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        inner.next += 1;
+        let id = inner.next;
+        let names = paths
+            .iter()
+            .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .collect();
+        inner.held.insert(id, paths);
+        if let Some(listener) = &inner.listener {
+            let _ = listener.send(Dropped { id, names });
+        }
+    }
+
+    fn take(&self, id: u64) -> Option<Vec<std::path::PathBuf>> {
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .held
+            .remove(&id)
+    }
+}
+
+/// Sends the page the files dropped on the window from now on.
+#[tauri::command]
+pub fn app_drops(drops: State<'_, Drops>, on_drop: Channel<Dropped>) -> Result<(), ErrorBody> {
+    drops
+        .inner
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .listener = Some(on_drop);
+    Ok(())
+}
+
+/// Adds the files of a drop to a workspace (a folder among them is kept in sync).
+#[tauri::command]
+pub async fn document_add_dropped(
+    shell: State<'_, Shell>,
+    drops: State<'_, Drops>,
+    workspace_id: Uuid,
+    drop_id: u64,
+) -> Result<Vec<Document>, ErrorBody> {
+    let user = shell.user().await?;
+    let paths = drops.take(drop_id).ok_or_else(|| {
+        ErrorBody::new(
+            docent_core::ErrorCode::NotFound,
+            "Those dropped files are gone; drop them again.",
+        )
+    })?;
+    let (folders, files): (Vec<_>, Vec<_>) = paths.into_iter().partition(|p| p.is_dir());
+    for folder in folders {
+        shell
+            .docent
+            .documents()
+            .add_folder(&user, workspace_id, &folder)
+            .await
+            .map_err(ipc)?;
+    }
+    add_paths(&shell, &user, workspace_id, files).await
+}
+
+/// A folder added, and what its first sync did.
+#[derive(Debug, Serialize)]
+pub struct FolderAdded {
+    /// The folder.
+    pub folder: DocumentFolder,
+    /// What the first sync did.
+    pub sync: FolderSync,
+}
+
+/// Opens the OS's folder picker and keeps the folder chosen in sync with the workspace
+/// (`null` when it is cancelled).
+#[tauri::command]
+pub async fn folder_add_picked<R: tauri::Runtime>(
+    app: tauri::AppHandle<R>,
+    shell: State<'_, Shell>,
+    workspace_id: Uuid,
+) -> Result<Option<FolderAdded>, ErrorBody> {
+    use tauri_plugin_dialog::DialogExt as _;
+    let user = shell.user().await?;
+    let (sender, chosen) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .set_title("Add a folder")
+        .pick_folder(move |folder| {
+            let _ = sender.send(folder);
+        });
+    let Some(path) = chosen.await.ok().flatten().and_then(|f| f.into_path().ok()) else {
+        return Ok(None);
+    };
+    let (folder, sync) = shell
+        .docent
+        .documents()
+        .add_folder(&user, workspace_id, &path)
+        .await
+        .map_err(ipc)?;
+    Ok(Some(FolderAdded { folder, sync }))
+}
+
+/// The folders kept in sync with a workspace.
+#[tauri::command]
+pub async fn folder_list(
+    shell: State<'_, Shell>,
+    workspace_id: Uuid,
+) -> Result<Vec<DocumentFolder>, ErrorBody> {
+    let user = shell.user().await?;
+    shell
+        .docent
+        .documents()
+        .folders(&user, workspace_id)
+        .await
+        .map_err(ipc)
+}
+
+/// Stops keeping a folder in sync; the documents it brought go (its files stay on disk).
+#[tauri::command]
+pub async fn folder_remove(shell: State<'_, Shell>, id: Uuid) -> Result<(), ErrorBody> {
+    let user = shell.user().await?;
+    shell
+        .docent
+        .documents()
+        .remove_folder(&user, id)
+        .await
+        .map_err(ipc)
 }

@@ -20,6 +20,12 @@ pub fn with_commands<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R
     builder.invoke_handler(docent_handler!())
 }
 
+/// The work the core does in the background for as long as the app runs.
+struct Background {
+    _indexer: docent_core::documents::Indexer,
+    _folders: docent_core::documents::FolderWatcher,
+}
+
 /// The shell's own keys of `docent.toml` (see `docent_core::config::FACE_KEYS`).
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(default)]
@@ -62,7 +68,15 @@ pub fn run() {
             }
         }))
         .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_dialog::init())
         .manage(commands::AppLinks::default())
+        .manage(commands::Drops::default())
+        .on_window_event(|window, event| {
+            // Dropped files are held by the shell; the page learns their names only.
+            if let tauri::WindowEvent::DragDrop(tauri::DragDropEvent::Drop { paths, .. }) = event {
+                window.state::<commands::Drops>().dropped(paths.clone());
+            }
+        })
         .setup(move |app| {
             // Installed packages register docent:// through their desktop entry; an AppImage
             // has none, so it registers itself.
@@ -88,13 +102,20 @@ pub fn run() {
                 let docent = Docent::open(settings).await?;
                 docent.spawn_cleanup();
                 docent.spawn_mail_worker();
-                Ok::<_, docent_core::Error>(commands::Shell::start(docent))
+                // Kept for the life of the app: indexing, and the folders kept in sync.
+                let background = Background {
+                    _indexer: docent.spawn_indexer(),
+                    _folders: docent.documents().spawn_folder_watcher(),
+                };
+                Ok::<_, docent_core::Error>((commands::Shell::start(docent), background))
             })
             .map_err(|err| {
                 tracing::error!(error = ?err, "cannot open the data dir");
                 Box::new(err) as Box<dyn std::error::Error>
             })?;
+            let (shell, background) = shell;
             app.manage(shell);
+            app.manage(background);
             Ok(())
         });
     with_commands(builder)

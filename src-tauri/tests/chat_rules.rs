@@ -34,6 +34,8 @@ impl World for IpcWorld {
     async fn start(configure: impl FnOnce(&mut Settings)) -> Self {
         let data_dir = tempfile::tempdir().unwrap();
         let mut settings = Settings::with_data_dir(data_dir.path());
+        // Documents are read by the app's own executable, as in the installed app.
+        settings.documents.extractor_program = Some(env!("CARGO_BIN_EXE_docent").into());
         configure(&mut settings);
         let clock = ManualClock::starting_now();
         let docent = Docent::open_with_clock(settings, Arc::new(clock.clone()))
@@ -101,9 +103,8 @@ impl IpcFace {
         }
     }
 
-    /// Invokes `command` as the UI does (arguments in camelCase), off the test's thread, so
-    /// the local fakes on it keep answering while the command runs.
-    async fn invoke(&self, command: &str, args: Value) -> Answer {
+    /// The command's response, as the window gets it.
+    async fn respond(&self, command: &str, args: Value) -> Result<InvokeResponseBody, Value> {
         let window = self.window.clone();
         let request = InvokeRequest {
             cmd: command.to_owned(),
@@ -115,11 +116,24 @@ impl IpcFace {
             headers: Default::default(),
             invoke_key: INVOKE_KEY.to_owned(),
         };
-        let response =
-            tokio::task::spawn_blocking(move || tauri::test::get_ipc_response(&window, request))
-                .await
-                .unwrap();
-        match response {
+        tokio::task::spawn_blocking(move || tauri::test::get_ipc_response(&window, request))
+            .await
+            .unwrap()
+    }
+
+    /// Invokes a command that answers raw bytes.
+    async fn invoke_raw(&self, command: &str, args: Value) -> Vec<u8> {
+        match self.respond(command, args).await {
+            Ok(InvokeResponseBody::Raw(bytes)) => bytes,
+            Ok(InvokeResponseBody::Json(json)) => panic!("{command}: JSON, not bytes: {json}"),
+            Err(error) => panic!("{command}: {error}"),
+        }
+    }
+
+    /// Invokes `command` as the UI does (arguments in camelCase), off the test's thread, so
+    /// the local fakes on it keep answering while the command runs.
+    async fn invoke(&self, command: &str, args: Value) -> Answer {
+        match self.respond(command, args).await {
             Ok(body) => Ok(body.deserialize::<Value>().unwrap()),
             Err(error) => {
                 // Every refusal is the core's error body; a bare string would be Tauri
@@ -233,3 +247,76 @@ impl Face for IpcFace {
 }
 
 docent_test_support::chat_rules!(IpcWorld);
+
+/// A workspace's documents over IPC: listed with their progress, searched, their original
+/// bytes sent raw, deleted; another person's are not found.
+#[tokio::test]
+async fn documents_are_listed_searched_opened_and_deleted_over_ipc() {
+    let world = IpcWorld::start(|_| {}).await;
+    let me = world.sign_up("reader@example.com").await;
+    let stranger = world.sign_up("stranger@example.org").await;
+    let workspaces = me.invoke("workspace_list", json!({})).await.unwrap();
+    let ws = workspaces[0]["id"].as_str().unwrap().to_owned();
+    // The shell adds files by path (the OS's picker and drops); here, through the core.
+    let pdf = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/documents/three-pages.pdf");
+    let session = world.docent.auth();
+    let user = {
+        let login = session
+            .login(docent_core::Credentials {
+                email: "reader@example.com".into(),
+                password: PASSWORD.into(),
+            })
+            .await
+            .unwrap();
+        session.authenticate(&login.token).await.unwrap()
+    };
+    let documents = world.docent.documents();
+    let added = documents
+        .add_path(&user, ws.parse().unwrap(), &pdf)
+        .await
+        .unwrap();
+    while documents.index_next().await.unwrap() {}
+
+    let list = me
+        .invoke("document_list", json!({ "workspaceId": ws }))
+        .await
+        .unwrap();
+    assert_eq!(list[0]["status"], "ready");
+    assert_eq!(list[0]["pages"], 3);
+    let id = added.id.to_string();
+    let hits = me
+        .invoke(
+            "document_search",
+            json!({ "workspaceId": ws, "query": { "q": "fire drills", "limit": 2 } }),
+        )
+        .await
+        .unwrap();
+    assert_eq!(hits[0]["page"], 3);
+    assert_eq!(hits[0]["document_id"], id.as_str());
+    let file = me.invoke_raw("document_file", json!({ "id": id })).await;
+    assert_eq!(file, std::fs::read(&pdf).unwrap());
+    for command in ["document_get", "document_delete", "document_file"] {
+        let refusal = stranger
+            .invoke(command, json!({ "id": id }))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (refusal.kind.as_str(), refusal.code.as_str()),
+            ("not_found", "not_found")
+        );
+    }
+    let refusal = stranger
+        .invoke("document_list", json!({ "workspaceId": ws }))
+        .await
+        .unwrap_err();
+    assert_eq!(refusal.code, "not_found");
+    me.invoke("document_delete", json!({ "id": id }))
+        .await
+        .unwrap();
+    let list = me
+        .invoke("document_list", json!({ "workspaceId": ws }))
+        .await
+        .unwrap();
+    assert_eq!(list, json!([]));
+}

@@ -115,8 +115,12 @@ error_codes! {
     EmailTaken = "email_taken" => 409,
     /// The body is too large.
     PayloadTooLarge = "payload_too_large" => 413,
+    /// A document larger than the limit (or whose text unpacks to more than it).
+    DocumentTooLarge = "document_too_large" => 413,
     /// The body is not sent as JSON.
     UnsupportedMediaType = "unsupported_media_type" => 415,
+    /// A file of a format Docent cannot read.
+    UnsupportedDocument = "unsupported_document" => 415,
     /// The body has the wrong shape.
     InvalidBody = "invalid_body" => 422,
     /// Not an email address.
@@ -151,6 +155,18 @@ error_codes! {
     InvalidUrl = "invalid_url" => 422,
     /// A setting in the app that is not acceptable.
     InvalidSettings = "invalid_settings" => 422,
+    /// A search with no words to look for.
+    EmptyQuery = "empty_query" => 422,
+    /// A file or folder on this machine that cannot be read.
+    FileNotReadable = "file_not_readable" => 422,
+    /// A document that is encrypted (password-protected).
+    DocumentEncrypted = "document_encrypted" => 422,
+    /// A PDF without a text layer (a scan): OCR is not supported.
+    NoText = "no_text" => 422,
+    /// A document with no text at all.
+    EmptyDocument = "empty_document" => 422,
+    /// A document that is malformed or truncated, or could not be read in time.
+    UnreadableDocument = "unreadable_document" => 422,
     /// Too many failed sign-ins for one email.
     TooManyAttempts = "too_many_attempts" => 429,
     /// A fault inside Docent.

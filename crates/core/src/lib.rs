@@ -5,10 +5,12 @@
 
 #![deny(missing_docs)]
 
+mod access;
 pub mod auth;
 pub mod chat;
 pub mod clock;
 pub mod config;
+pub mod documents;
 pub mod domain;
 pub mod error;
 mod files;
@@ -36,6 +38,8 @@ pub use chat::{
 };
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use config::{Settings, SettingsLayer};
+pub use documents::DocumentService;
+pub use domain::documents::{Document, DocumentFormat, DocumentStatus, SearchHit, SearchQuery};
 pub use domain::{Requester, SecretToken};
 pub use error::{Error, ErrorBody, ErrorCode, ErrorKind, Result};
 pub use mail::{DeliveryReport, MailWorker};
@@ -59,6 +63,7 @@ struct Inner {
     mailer: Arc<Mailer>,
     auth: AuthService,
     chat: Arc<ChatService>,
+    documents: DocumentService,
 }
 
 impl Docent {
@@ -78,6 +83,12 @@ impl Docent {
             clock.clone(),
             settings.chat.clone(),
         )?);
+        let documents = DocumentService::new(
+            store.clone(),
+            clock.clone(),
+            &settings.data_dir,
+            settings.documents.clone(),
+        )?;
         let auth = AuthService::new(AuthParts {
             store: store.clone(),
             clock,
@@ -113,6 +124,7 @@ impl Docent {
                 mailer,
                 auth,
                 chat,
+                documents,
             }),
         })
     }
@@ -130,6 +142,11 @@ impl Docent {
     /// Workspaces, conversations and chat.
     pub fn chat(&self) -> &Arc<ChatService> {
         &self.inner.chat
+    }
+
+    /// A workspace's own documents.
+    pub fn documents(&self) -> &DocumentService {
+        &self.inner.documents
     }
 
     /// Changes the LLM and retrieval settings for the questions that follow, and keeps the URLs
@@ -172,6 +189,11 @@ impl Docent {
             .await
     }
 
+    /// Deletes documents' files that no document keeps any more.
+    pub async fn sweep_document_files(&self) -> Result<usize> {
+        self.inner.documents.sweep_files().await
+    }
+
     /// Runs [`Docent::cleanup_expired`] every `settings.cleanup_interval` until the returned
     /// task is aborted or the runtime stops.
     pub fn spawn_cleanup(&self) -> tokio::task::JoinHandle<()> {
@@ -188,6 +210,13 @@ impl Docent {
                     Ok(_) => {}
                     Err(err) => tracing::error!(error = ?err, "cleanup failed"),
                 }
+                match docent.sweep_document_files().await {
+                    Ok(0) => {}
+                    Ok(files) => {
+                        tracing::info!(files, "documents' files no document keeps deleted")
+                    }
+                    Err(err) => tracing::error!(error = ?err, "document file cleanup failed"),
+                }
             }
         })
     }
@@ -202,6 +231,11 @@ impl Docent {
     /// runtime ends. Does nothing when email is not configured.
     pub fn spawn_mail_worker(&self) -> MailWorker {
         MailWorker::spawn(self.inner.mailer.clone())
+    }
+
+    /// Runs the document indexer until it is stopped or dropped.
+    pub fn spawn_indexer(&self) -> documents::Indexer {
+        self.inner.documents.spawn_indexer()
     }
 
     /// Checks that the database answers.

@@ -122,4 +122,16 @@ impl Testing<'_> {
             })
             .await
     }
+
+    /// Claims the next indexing job as a worker would, then does nothing with it (a worker
+    /// that stopped): whether there was one.
+    pub async fn claim_next_document(&self) -> Result<bool> {
+        let now = self.0.inner.auth.now();
+        let until = now + crate::clock::duration_millis(crate::documents::CLAIM);
+        self.0
+            .inner
+            .store
+            .write(move |tx| Ok(tx.documents().claim_next(now, until)?.is_some()))
+            .await
+    }
 }

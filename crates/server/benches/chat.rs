@@ -209,7 +209,7 @@ async fn main() {
         let messages = (0..MESSAGES_PER_CONVERSATION)
             .map(|m| {
                 let mut text = words.sentence(24);
-                if (c * MESSAGES_PER_CONVERSATION + m) % 200 == 0 {
+                if (c * MESSAGES_PER_CONVERSATION + m).is_multiple_of(200) {
                     text.push_str(" zephyrine");
                 }
                 text

@@ -84,7 +84,13 @@ impl Modify for SecuritySchemes {
 
 /// The API routes and their OpenAPI document, from the same annotations.
 fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    // Uploads stream each file to disk, so the JSON body limit does not apply to them; the
+    // core refuses a file past DOCENT_MAX_DOCUMENT_BYTES as it arrives.
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(routes::documents::upload))
+        .layer(DefaultBodyLimit::disable());
     let (router, mut openapi) = OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(uploads)
         .routes(routes!(routes::health::health))
         .routes(routes!(routes::auth::register))
         .routes(routes!(routes::auth::login))
@@ -121,6 +127,10 @@ fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(routes::chat::history))
         .routes(routes!(routes::chat::clear))
         .routes(routes!(routes::chat::search))
+        .routes(routes!(routes::documents::list))
+        .routes(routes!(routes::documents::get, routes::documents::delete))
+        .routes(routes!(routes::documents::file))
+        .routes(routes!(routes::documents::search))
         .routes(routes!(routes::settings::get, routes::settings::update))
         .routes(routes!(routes::settings::status))
         .split_for_parts();
@@ -256,7 +266,9 @@ impl Server {
     ) -> std::io::Result<()> {
         let cleanup = self.state.docent.spawn_cleanup();
         let mail = self.state.docent.spawn_mail_worker();
+        let indexer = self.state.docent.spawn_indexer();
         let result = serve::serve(self.listener, app(self.state), shutdown).await;
+        indexer.stop();
         cleanup.abort();
         mail.stop().await;
         result

@@ -21,8 +21,18 @@ struct Cli {
     settings: SettingsLayer,
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
+    // Started again by itself to read one document in a process of its own: before the
+    // runtime, its threads or anything else starts.
+    docent_core::documents::run_extractor_if_asked();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the async runtime starts")
+        .block_on(serve_from_settings())
+}
+
+async fn serve_from_settings() -> ExitCode {
     let cli = Cli::parse();
     let resolved = Settings::resolve_with_file(cli.settings)
         .and_then(|(settings, file)| Ok((settings, cli.server.or(file.face()?).resolve())));

@@ -10,7 +10,7 @@ use tokio::sync::{mpsc, watch};
 use uuid::Uuid;
 
 use super::conversations::{title_from, visible_conversation, writable_conversation, Access};
-use super::retrieval::{retriever_for, Chunk, RetrievalQuery};
+use super::retrieval::{fuse, retrievers_for, Chunk, RetrievalQuery};
 use super::workspaces::{default_workspace, own_workspace};
 use super::{citations, llm, prompt, ChatService, MAX_MESSAGE_CHARS};
 use crate::clock::duration_millis;
@@ -36,6 +36,8 @@ pub(crate) fn fail_stale_answers(tx: &dyn Tx, now: Millis) -> Result<usize> {
 pub struct PreparedChat {
     chat: Arc<ChatService>,
     conversation_id: Uuid,
+    workspace_id: Uuid,
+    has_documents: bool,
     message_id: Uuid,
     question: String,
     system_prompt: String,
@@ -102,39 +104,73 @@ impl PreparedChat {
         }
     }
 
+    /// Marks the answer failed with `err`'s code before anything was written, and gives `err`.
+    async fn fail_before_answer(&self, err: Error) -> Result<ChatAnswer> {
+        self.chat
+            .finish(
+                self.message_id,
+                "",
+                MessageStatus::Failed,
+                Some(err.code()),
+                &[],
+            )
+            .await?;
+        Err(err)
+    }
+
     async fn generate(&mut self, events: Option<&mpsc::Sender<ChatEvent>>) -> Result<ChatAnswer> {
         let chat = self.chat.clone();
         let settings = &*chat.current_settings();
         let mut notice = None;
-        let chunks: Vec<Chunk> = match retriever_for(settings, &chat.http) {
-            None => {
-                notice = Some("No document search is configured, so this answer comes from the model alone, without sources.".to_owned());
+        let retrievers = retrievers_for(
+            settings,
+            &chat.http,
+            &chat.store,
+            self.workspace_id,
+            self.has_documents,
+        );
+        let query = RetrievalQuery {
+            query: &self.question,
+            top_k: self.top_k,
+            collection: self.collection.as_deref(),
+        };
+        let remote_failed = |err: &Error| {
+            tracing::warn!(
+                code = err.code().as_str(),
+                "retrieval failed; answering without its documents"
+            );
+        };
+        let chunks: Vec<Chunk> = match (retrievers.local, retrievers.remote) {
+            (None, None) => {
+                notice = Some("No document search is configured and this workspace has no documents yet, so this answer comes from the model alone, without sources.".to_owned());
                 Vec::new()
             }
-            Some(retriever) => {
-                let query = RetrievalQuery {
-                    query: &self.question,
-                    top_k: self.top_k,
-                    collection: self.collection.as_deref(),
-                };
-                match retriever.retrieve(query).await {
-                    Ok(chunks) => chunks,
-                    Err(err) if settings.retrieval_required => {
-                        chat.finish(
-                            self.message_id,
-                            "",
-                            MessageStatus::Failed,
-                            Some(err.code()),
-                            &[],
-                        )
-                        .await?;
-                        return Err(err);
+            (Some(local), None) => match local.retrieve(query).await {
+                Ok(chunks) => chunks,
+                Err(err) => return self.fail_before_answer(err).await,
+            },
+            (local, Some(remote)) => {
+                let (local_chunks, remote_chunks) = match &local {
+                    Some(local) => {
+                        let (l, r) = tokio::join!(local.retrieve(query), remote.retrieve(query));
+                        (Some(l), r)
                     }
-                    Err(err) => {
-                        tracing::warn!(
-                            code = err.code().as_str(),
-                            "retrieval failed; answering without documents"
-                        );
+                    None => (None, remote.retrieve(query).await),
+                };
+                match (local_chunks, remote_chunks) {
+                    (Some(Err(err)), _) => return self.fail_before_answer(err).await,
+                    (Some(Ok(local)), Ok(remote)) => fuse(vec![local, remote], self.top_k as usize),
+                    (Some(Ok(local)), Err(err)) => {
+                        remote_failed(&err);
+                        notice = Some("The document search service failed, so this answer uses only this workspace's own documents.".to_owned());
+                        local
+                    }
+                    (None, Ok(remote)) => remote,
+                    (None, Err(err)) if settings.retrieval_required => {
+                        return self.fail_before_answer(err).await;
+                    }
+                    (None, Err(err)) => {
+                        remote_failed(&err);
                         notice = Some("The document search failed, so this answer comes from the model alone, without sources.".to_owned());
                         Vec::new()
                     }
@@ -202,6 +238,7 @@ impl PreparedChat {
                     url: chunk.url.clone(),
                     page: chunk.page,
                     snippet: chunk.text.clone(),
+                    document_id: chunk.document_id,
                 }
             })
             .collect();
@@ -226,6 +263,8 @@ impl PreparedChat {
 /// What a stored question's answer is made from.
 struct Prepared {
     conversation_id: Uuid,
+    workspace_id: Uuid,
+    has_documents: bool,
     system_prompt: String,
     collection: Option<String>,
     top_k: u32,
@@ -308,8 +347,11 @@ impl ChatService {
                     now: now + 1,
                 })?;
                 tx.conversations().note_question(conversation_id, &q, now)?;
+                let has_documents = tx.documents().ready_count(workspace.workspace_id)? > 0;
                 Ok(Prepared {
                     conversation_id,
+                    workspace_id: workspace.workspace_id,
+                    has_documents,
                     system_prompt: workspace.system_prompt,
                     collection: workspace.collection,
                     top_k: workspace.top_k.get(),
@@ -326,6 +368,8 @@ impl ChatService {
         Ok(PreparedChat {
             chat: self.clone(),
             conversation_id: prepared.conversation_id,
+            workspace_id: prepared.workspace_id,
+            has_documents: prepared.has_documents,
             message_id,
             question,
             system_prompt: prepared.system_prompt,

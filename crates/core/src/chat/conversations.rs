@@ -6,18 +6,14 @@ use uuid::Uuid;
 
 use super::workspaces::own_workspace;
 use super::ChatService;
+use crate::access::shared_with;
 use crate::domain::chat::{Conversation, ConversationPatch, NewConversation};
 use crate::error::{Error, ErrorCode, Result};
 use crate::store::conversations::NewConversationRecord;
 use crate::store::Tx;
-use crate::user::{domain_of, CurrentUser};
+use crate::user::CurrentUser;
 
-/// How the caller may use a conversation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Access {
-    Owner,
-    ReadOnly,
-}
+pub(super) use crate::access::Access;
 
 fn not_found() -> Error {
     Error::NotFound {
@@ -38,11 +34,13 @@ pub(super) fn visible_conversation(
     {
         Access::Owner
     } else if !mine
-        && record.shared_with_domain
         && !conversation.temporary
-        && user.email_verified
-        && record.owner_proven
-        && domain_of(&record.owner_email) == user.domain
+        && shared_with(
+            user,
+            record.shared_with_domain,
+            &record.owner_email,
+            record.owner_proven,
+        )
     {
         Access::ReadOnly
     } else {

@@ -86,6 +86,7 @@ mod tests {
             url: None,
             page: Some(3),
             score: None,
+            document_id: None,
         }
     }
 

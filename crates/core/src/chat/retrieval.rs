@@ -1,12 +1,18 @@
-//! The retrieval API client (contract: docs/retrieval-api.md).
+//! Where an answer's passages come from: the workspace's own documents (the local index),
+//! the retrieval API (contract: docs/retrieval-api.md), or both, fused by reciprocal rank.
+
+use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
 use futures_util::future::BoxFuture;
 
 use crate::config::{ChatSettings, SecretSetting};
+use crate::domain::documents::SearchTerms;
 use crate::domain::ServiceUrl;
 use crate::error::{Error, ErrorCode, Result};
+use crate::store::Store;
 
 /// A document chunk the retrieval API found.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq)]
@@ -23,6 +29,9 @@ pub(crate) struct Chunk {
     #[serde(default)]
     #[allow(dead_code)]
     pub(crate) score: Option<f64>,
+    /// The workspace's own document it comes from (never from the retrieval API).
+    #[serde(skip)]
+    pub(crate) document_id: Option<Uuid>,
 }
 
 #[derive(Serialize)]
@@ -53,15 +62,109 @@ pub(crate) struct RetrievalQuery<'a> {
 }
 
 /// Where the document chunks of an answer come from. Chosen in one place,
-/// [`retriever_for`]; the remote retrieval API is one, a workspace's own documents will be
-/// another.
+/// [`retrievers_for`]: the workspace's own documents, the remote retrieval API, or both.
 pub(crate) trait Retriever: Send + Sync + std::fmt::Debug {
     /// The chunks that answer `query`, best first, at most `top_k` of them.
     fn retrieve<'a>(&'a self, query: RetrievalQuery<'a>) -> BoxFuture<'a, Result<Vec<Chunk>>>;
 }
 
-/// The retriever the settings name, if any.
-pub(crate) fn retriever_for(
+/// The retrievers of a question: the workspace's own documents when it has ready ones
+/// (`local`), and the retrieval API when the settings name one.
+pub(crate) struct Retrievers {
+    pub(crate) local: Option<Box<dyn Retriever>>,
+    pub(crate) remote: Option<Box<dyn Retriever>>,
+}
+
+/// The retrievers for a question in `workspace_id`.
+pub(crate) fn retrievers_for(
+    settings: &ChatSettings,
+    http: &reqwest::Client,
+    store: &Store,
+    workspace_id: Uuid,
+    has_documents: bool,
+) -> Retrievers {
+    Retrievers {
+        local: has_documents.then(|| {
+            Box::new(LocalRetriever {
+                store: store.clone(),
+                workspace_id,
+            }) as Box<dyn Retriever>
+        }),
+        remote: remote_retriever(settings, http),
+    }
+}
+
+/// The workspace's own documents, searched in the local index.
+#[derive(Debug)]
+struct LocalRetriever {
+    store: Store,
+    workspace_id: Uuid,
+}
+
+impl Retriever for LocalRetriever {
+    fn retrieve<'a>(&'a self, query: RetrievalQuery<'a>) -> BoxFuture<'a, Result<Vec<Chunk>>> {
+        Box::pin(async move {
+            let Some(terms) = SearchTerms::parse(query.query) else {
+                return Ok(Vec::new());
+            };
+            let workspace_id = self.workspace_id;
+            let top_k = query.top_k;
+            let hits = self
+                .store
+                .read(move |tx| tx.passages().search(workspace_id, &terms, top_k))
+                .await?;
+            Ok(hits
+                .into_iter()
+                .map(|hit| Chunk {
+                    id: format!("p{}", hit.passage_id),
+                    text: hit.text,
+                    title: Some(if hit.heading.is_empty() {
+                        hit.name.clone()
+                    } else {
+                        format!("{} › {}", hit.name, hit.heading)
+                    }),
+                    source: hit.name,
+                    url: None,
+                    page: hit.page,
+                    score: Some(hit.score),
+                    document_id: Some(hit.document_id),
+                })
+                .collect())
+        })
+    }
+}
+
+/// How much a rank counts in reciprocal rank fusion: 1 / (K + rank), the constant of
+/// Cormack, Clarke and Büttcher (2009), which keeps one list's first place from outweighing
+/// agreement between lists.
+const RRF_K: f64 = 60.0;
+
+/// Fuses ranked lists into one of at most `top_k`, by reciprocal rank.
+pub(crate) fn fuse(lists: Vec<Vec<Chunk>>, top_k: usize) -> Vec<Chunk> {
+    let mut scores: HashMap<String, (f64, usize, Chunk)> = HashMap::new();
+    let mut order = 0;
+    for list in lists {
+        for (rank, chunk) in list.into_iter().enumerate() {
+            let origin = if chunk.document_id.is_some() {
+                "local"
+            } else {
+                "remote"
+            };
+            let key = format!("{origin}:{}", chunk.id);
+            let entry = scores.entry(key).or_insert_with(|| {
+                order += 1;
+                (0.0, order, chunk)
+            });
+            entry.0 += 1.0 / (RRF_K + rank as f64 + 1.0);
+        }
+    }
+    let mut fused: Vec<(f64, usize, Chunk)> = scores.into_values().collect();
+    fused.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    fused.into_iter().take(top_k).map(|(_, _, c)| c).collect()
+}
+
+/// The retrieval API, when the settings name one.
+pub(crate) fn remote_retriever(
     settings: &ChatSettings,
     http: &reqwest::Client,
 ) -> Option<Box<dyn Retriever>> {
@@ -163,6 +266,43 @@ pub(crate) fn without_url(err: &reqwest::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn chunk(id: &str, local: bool) -> Chunk {
+        Chunk {
+            id: id.to_owned(),
+            text: String::new(),
+            source: String::new(),
+            title: None,
+            url: None,
+            page: None,
+            score: None,
+            document_id: local.then(Uuid::nil),
+        }
+    }
+
+    #[test]
+    fn fusion_rewards_agreement_and_keeps_top_k() {
+        let local = vec![chunk("a", true), chunk("b", true), chunk("c", true)];
+        let remote = vec![chunk("x", false), chunk("y", false), chunk("a", false)];
+        let ids: Vec<(String, bool)> = fuse(vec![local, remote], 4)
+            .into_iter()
+            .map(|c| (c.id, c.document_id.is_some()))
+            .collect();
+        // Each list's first places tie; the first list's comes first; a remote "a" is not
+        // the local "a".
+        assert_eq!(
+            ids,
+            [
+                ("a".to_owned(), true),
+                ("x".to_owned(), false),
+                ("b".to_owned(), true),
+                ("y".to_owned(), false)
+            ]
+        );
+        let same = vec![chunk("a", true), chunk("b", true)];
+        let agreeing = fuse(vec![same.clone(), vec![chunk("b", true)]], 2);
+        assert_eq!(agreeing[0].id, "b", "found by both beats first of one");
+    }
 
     #[test]
     fn only_plain_web_addresses_are_links() {

@@ -206,6 +206,20 @@ pub struct SettingsLayer {
         arg(long, env = "DOCENT_LLM_FIRST_TOKEN_TIMEOUT", value_name = "DURATION")
     )]
     pub llm_first_token_timeout: Option<HumanDuration>,
+
+    /// The largest document accepted, in bytes [default: 100000000]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "DOCENT_MAX_DOCUMENT_BYTES", value_name = "BYTES")
+    )]
+    pub max_document_bytes: Option<u64>,
+
+    /// How long reading one document may take before it fails [default: 10m]
+    #[cfg_attr(
+        feature = "cli",
+        arg(long, env = "DOCENT_EXTRACT_TIMEOUT", value_name = "DURATION")
+    )]
+    pub extract_timeout: Option<HumanDuration>,
 }
 
 /// The keys of `docent.toml` that the faces read for themselves: docent-server's address and
@@ -307,6 +321,8 @@ impl SettingsLayer {
             llm_first_token_timeout: self
                 .llm_first_token_timeout
                 .or(lower.llm_first_token_timeout),
+            max_document_bytes: self.max_document_bytes.or(lower.max_document_bytes),
+            extract_timeout: self.extract_timeout.or(lower.extract_timeout),
         }
     }
 

@@ -11,6 +11,7 @@ mod values;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::documents::DocumentSettings;
 use crate::domain::{mask_user_info, DomainRules, ServiceUrl};
 use crate::error::{Error, ErrorCode, Result};
 pub(crate) use file::save_remote_settings;
@@ -65,6 +66,8 @@ pub struct Settings {
     pub desktop_links: bool,
     /// The retrieval API and the LLM.
     pub chat: ChatSettings,
+    /// How documents are taken and read.
+    pub documents: DocumentSettings,
 }
 
 impl Settings {
@@ -85,6 +88,7 @@ impl Settings {
             email_domains: DomainRules::default(),
             desktop_links: false,
             chat: ChatSettings::default(),
+            documents: DocumentSettings::default(),
         }
     }
 
@@ -198,6 +202,22 @@ impl Settings {
                 first_token_timeout: layer
                     .llm_first_token_timeout
                     .map_or(defaults.chat.first_token_timeout, |d| d.0),
+            },
+            documents: DocumentSettings {
+                max_document_bytes: match layer.max_document_bytes {
+                    Some(0) => {
+                        return Err(Error::Config {
+                            code: ErrorCode::InvalidSetting,
+                            message: "DOCENT_MAX_DOCUMENT_BYTES must be more than 0.".to_owned(),
+                        })
+                    }
+                    Some(bytes) => bytes,
+                    None => defaults.documents.max_document_bytes,
+                },
+                extract_timeout: layer
+                    .extract_timeout
+                    .map_or(defaults.documents.extract_timeout, |d| d.0),
+                ..defaults.documents
             },
             data_dir: defaults.data_dir,
         })

@@ -280,6 +280,10 @@ pub struct Citation {
     pub page: Option<u32>,
     /// The chunk's text.
     pub snippet: String,
+    /// The workspace's own document the passage comes from (it may have been deleted since:
+    /// the citation keeps the passage as it was); `null` for the retrieval API's chunks.
+    #[serde(default)]
+    pub document_id: Option<Uuid>,
 }
 
 /// A message in a conversation.

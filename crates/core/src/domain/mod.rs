@@ -2,6 +2,7 @@
 //! records, which the store keeps and the faces send.
 
 pub mod chat;
+pub mod documents;
 mod email;
 mod email_rules;
 mod login_code;

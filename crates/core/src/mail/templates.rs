@@ -15,9 +15,9 @@ pub(crate) struct RenderedEmail {
 /// "1 hour", "15 minutes", "2 days".
 pub(crate) fn human_duration(d: Duration) -> String {
     let secs = d.as_secs();
-    let (n, unit) = if secs % 86_400 == 0 && secs >= 86_400 {
+    let (n, unit) = if secs.is_multiple_of(86_400) && secs >= 86_400 {
         (secs / 86_400, "day")
-    } else if secs % 3600 == 0 && secs >= 3600 {
+    } else if secs.is_multiple_of(3600) && secs >= 3600 {
         (secs / 3600, "hour")
     } else if secs >= 60 {
         (secs.div_ceil(60), "minute")

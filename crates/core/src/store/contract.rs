@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::accounts::NewAccount;
 use super::conversations::NewConversationRecord;
+use super::documents::{Inserted, NewDocument, NewPassage};
 use super::email_tokens::{NewToken, Purpose};
 use super::history::{HistoryFilter, Whose};
 use super::login_attempts::Reservation;
@@ -17,6 +18,7 @@ use super::outbox::{EmailKind, Finished, NewEmail, TokenState};
 use super::workspaces::WorkspaceFields;
 use super::{Store, Tx};
 use crate::domain::chat::{Citation, MessageStatus, Role, TopK, WorkspaceName};
+use crate::domain::documents::{DocumentFormat, DocumentStatus, SearchTerms};
 use crate::domain::TokenHash;
 use crate::error::Result;
 
@@ -604,6 +606,7 @@ pub(crate) async fn messages_keep_their_order_status_and_citations(store: &Store
             url: Some("https://docs.example.com/a.pdf".into()),
             page: Some(3),
             snippet: "Because.".into(),
+            document_id: Some(Uuid::from_u128(7)),
         };
         tx.messages().finish(&FinishedAnswer {
             id: answer,
@@ -756,6 +759,198 @@ pub(crate) async fn history_finds_own_and_proven_domain_conversations_by_words(s
     assert!(retention != budget);
 }
 
+fn new_document<'a>(workspace_id: Uuid, name: &'a str, sha256: &'a str) -> NewDocument<'a> {
+    NewDocument {
+        id: Uuid::new_v4(),
+        workspace_id,
+        name,
+        format: DocumentFormat::Pdf,
+        bytes: 10,
+        sha256,
+        folder: None,
+    }
+}
+
+fn passage(page: u32, text: &str) -> NewPassage {
+    NewPassage {
+        page: Some(page),
+        heading: "Policies".to_owned(),
+        text: text.to_owned(),
+    }
+}
+
+fn terms(query: &str) -> SearchTerms {
+    SearchTerms::parse(query).unwrap()
+}
+
+/// A document is queued once per workspace and file; a claimed job moves to ready with its
+/// passages (or failed), only for the claim that holds it; a claim that runs out is taken
+/// over, and the first claim's late result is refused.
+pub(crate) async fn documents_are_jobs_claimed_once_and_finished_by_their_claim(store: &Store) {
+    let ada = account(store, "ada@example.com", true).await;
+    let ws = workspace(store, ada, "Docs", false).await;
+    let (first, again) = write(store, move |tx| {
+        let first = tx
+            .documents()
+            .insert(&new_document(ws, "a.pdf", "aa"), 10)?;
+        let again = tx
+            .documents()
+            .insert(&new_document(ws, "copy.pdf", "aa"), 11)?;
+        Ok((first, again))
+    })
+    .await;
+    let Inserted::New(document) = first else {
+        panic!("{first:?}")
+    };
+    assert_eq!(again, Inserted::Existing(document.clone()));
+    assert_eq!(document.status, DocumentStatus::Queued);
+
+    let job = write(store, |tx| tx.documents().claim_next(100, 200))
+        .await
+        .unwrap();
+    assert_eq!((job.document_id, job.attempts), (document.id, 1));
+    assert!(
+        write(store, |tx| tx.documents().claim_next(150, 250))
+            .await
+            .is_none(),
+        "claimed"
+    );
+    let id = document.id;
+    assert!(
+        write(store, move |tx| tx.documents().progress(
+            id,
+            1,
+            Some(3),
+            1,
+            300
+        ))
+        .await
+    );
+    // The claim ran out: another worker takes it over; the first one's result is refused.
+    let taken = write(store, |tx| tx.documents().claim_next(301, 400))
+        .await
+        .unwrap();
+    assert_eq!(taken.attempts, 2);
+    let late = write(store, move |tx| {
+        tx.documents()
+            .finish_ready(id, 1, Some(3), &[passage(1, "stale words")], 302)
+    })
+    .await;
+    assert!(!late);
+    let done = write(store, move |tx| {
+        tx.documents().finish_ready(
+            id,
+            2,
+            Some(3),
+            &[
+                passage(1, "retention of personnel records"),
+                passage(3, "parking permits"),
+            ],
+            303,
+        )
+    })
+    .await;
+    assert!(done);
+    let stored = write(store, move |tx| tx.documents().find(id))
+        .await
+        .unwrap()
+        .document;
+    assert_eq!(
+        (
+            stored.status,
+            stored.pages,
+            stored.pages_done,
+            stored.chunks
+        ),
+        (DocumentStatus::Ready, Some(3), 3, 2)
+    );
+    assert_eq!(
+        write(store, move |tx| tx.documents().ready_count(ws)).await,
+        1
+    );
+
+    // A failure keeps its code and sentence.
+    let other = write(store, move |tx| {
+        tx.documents().insert(&new_document(ws, "b.pdf", "bb"), 20)
+    })
+    .await;
+    let Inserted::New(other) = other else {
+        panic!()
+    };
+    let job = write(store, |tx| tx.documents().claim_next(500, 600))
+        .await
+        .unwrap();
+    assert_eq!(job.document_id, other.id);
+    let other_id = other.id;
+    assert!(
+        write(store, move |tx| tx
+            .documents()
+            .finish_failed(other_id, 1, "no_text", "A scan.", 501))
+        .await
+    );
+    let failed = write(store, move |tx| tx.documents().find(other_id))
+        .await
+        .unwrap()
+        .document;
+    assert_eq!(failed.status, DocumentStatus::Failed);
+    assert_eq!(failed.error.unwrap().code.as_str(), "no_text");
+    assert!(write(store, |tx| tx.documents().claim_next(700, 800))
+        .await
+        .is_none());
+}
+
+/// A search finds the ready passages of one workspace only, best first; deleting a document,
+/// or its workspace, takes its passages out of the index at once.
+pub(crate) async fn passages_are_searched_per_workspace_and_leave_with_their_document(
+    store: &Store,
+) {
+    let ada = account(store, "ada@example.com", true).await;
+    let (mine, other) = (
+        workspace(store, ada, "Mine", false).await,
+        workspace(store, ada, "Other", false).await,
+    );
+    let mut ids = Vec::new();
+    for (ws, name, text) in [
+        (
+            mine,
+            "a.pdf",
+            "Personnel records are kept for seven years after leaving.",
+        ),
+        (mine, "b.pdf", "Records of visitors are kept one year."),
+        (other, "c.pdf", "Personnel records in the other workspace."),
+    ] {
+        let id = write(store, move |tx| {
+            let Inserted::New(d) = tx.documents().insert(&new_document(ws, name, name), 1)? else {
+                panic!()
+            };
+            let job = tx.documents().claim_next(2, 3)?.unwrap();
+            tx.documents()
+                .finish_ready(d.id, job.attempts, Some(1), &[passage(1, text)], 4)?;
+            Ok(d.id)
+        })
+        .await;
+        ids.push(id);
+    }
+    let found = |ws: Uuid, q: &'static str| async move {
+        write(store, move |tx| tx.passages().search(ws, &terms(q), 10))
+            .await
+            .into_iter()
+            .map(|hit| hit.name)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(found(mine, "personnel records").await, ["a.pdf", "b.pdf"]);
+    assert_eq!(found(other, "personnel records").await, ["c.pdf"]);
+    assert_eq!(found(mine, "visitor").await, ["b.pdf"], "stems match");
+    assert_eq!(found(mine, "leave").await, ["a.pdf"], "stems match");
+    let first = ids[0];
+    assert!(write(store, move |tx| tx.documents().delete(first)).await);
+    assert_eq!(found(mine, "personnel").await, Vec::<String>::new());
+    assert!(write(store, move |tx| tx.documents().file_in_use("b.pdf")).await);
+    assert!(!write(store, move |tx| tx.documents().file_in_use("a.pdf")).await);
+    assert!(write(store, move |tx| tx.workspaces().delete(ada, other)).await);
+    assert_eq!(found(other, "personnel").await, Vec::<String>::new());
+}
+
 /// A fresh SQLite store in a temp dir (kept alive by the second value).
 pub(crate) async fn sqlite() -> (Store, Arc<tempfile::TempDir>) {
     let dir = tempfile::tempdir().unwrap();
@@ -777,5 +972,7 @@ mod sqlite_store {
         conversations_keep_temporary_ones_to_their_session,
         messages_keep_their_order_status_and_citations,
         history_finds_own_and_proven_domain_conversations_by_words,
+        documents_are_jobs_claimed_once_and_finished_by_their_claim,
+        passages_are_searched_per_workspace_and_leave_with_their_document,
     );
 }

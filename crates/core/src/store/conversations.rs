@@ -36,6 +36,7 @@ pub(crate) struct NewConversationRecord<'a> {
 /// What the answers in a conversation use: its workspace's settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct AnswerSettings {
+    pub(crate) workspace_id: Uuid,
     pub(crate) system_prompt: String,
     pub(crate) collection: Option<String>,
     pub(crate) top_k: TopK,

@@ -10,11 +10,13 @@
 
 pub(crate) mod accounts;
 pub(crate) mod conversations;
+pub(crate) mod documents;
 pub(crate) mod email_tokens;
 pub(crate) mod history;
 pub(crate) mod login_attempts;
 pub(crate) mod messages;
 pub(crate) mod outbox;
+pub(crate) mod passages;
 pub(crate) mod sessions;
 pub(crate) mod sqlite;
 pub(crate) mod workspaces;
@@ -32,11 +34,13 @@ use crate::error::Result;
 
 pub(crate) use accounts::Accounts;
 pub(crate) use conversations::Conversations;
+pub(crate) use documents::Documents;
 pub(crate) use email_tokens::EmailTokens;
 pub(crate) use history::History;
 pub(crate) use login_attempts::LoginAttempts;
 pub(crate) use messages::Messages;
 pub(crate) use outbox::Outbox;
+pub(crate) use passages::Passages;
 pub(crate) use sessions::Sessions;
 pub(crate) use workspaces::Workspaces;
 
@@ -51,6 +55,8 @@ pub(crate) trait Tx {
     fn conversations(&self) -> &dyn Conversations;
     fn messages(&self) -> &dyn Messages;
     fn history(&self) -> &dyn History;
+    fn documents(&self) -> &dyn Documents;
+    fn passages(&self) -> &dyn Passages;
 }
 
 /// Whether a transaction may write.

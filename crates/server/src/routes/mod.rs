@@ -4,6 +4,8 @@
 pub mod auth;
 /// Chat, history and conversations.
 pub mod chat;
+/// A workspace's documents and their search.
+pub mod documents;
 /// The server's own health.
 pub mod health;
 /// The LLM and retrieval settings, and whether they can be reached.

@@ -499,7 +499,9 @@ async fn the_outbox_keeps_email_while_smtp_is_down_and_across_a_restart() {
     let token = email.token("/reset-password?token=");
     let stored: Vec<u8> = std::fs::read_dir(app.data_dir.path())
         .unwrap()
-        .flat_map(|e| std::fs::read(e.unwrap().path()).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|path| path.is_file())
+        .flat_map(|path| std::fs::read(path).unwrap())
         .collect();
     assert!(
         !String::from_utf8_lossy(&stored).contains(&token),

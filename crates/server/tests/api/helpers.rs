@@ -90,6 +90,8 @@ pub async fn spawn_app_serving(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let mut settings = Settings::with_data_dir(data_dir.path());
     settings.local_url = format!("http://{}", listener.local_addr().unwrap());
+    // Documents are read by the server's own executable, as in production.
+    settings.documents.extractor_program = Some(env!("CARGO_BIN_EXE_docent-server").into());
     configure(&mut settings);
     let clock = ManualClock::starting_now();
     let docent = Docent::open_with_clock(settings, Arc::new(clock.clone()))

@@ -4,6 +4,7 @@
 mod auth;
 mod binary;
 mod chat;
+mod documents;
 mod email;
 mod errors;
 mod faces;

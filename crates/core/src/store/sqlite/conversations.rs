@@ -175,18 +175,28 @@ impl Conversations for SqliteTx<'_> {
     }
 
     fn answer_settings(&self, id: Uuid) -> Result<AnswerSettings> {
-        let (system_prompt, collection, top_k, model): (
+        let (workspace_id, system_prompt, collection, top_k, model): (
+            String,
             String,
             Option<String>,
             u32,
             Option<String>,
         ) = self.0.query_row(
-            "SELECT w.system_prompt, w.collection, w.top_k, w.model FROM conversations c
+            "SELECT w.id, w.system_prompt, w.collection, w.top_k, w.model FROM conversations c
                  JOIN workspaces w ON w.id = c.workspace_id WHERE c.id = ?1",
             [id.to_string()],
-            |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            |row| {
+                Ok((
+                    row.get(0)?,
+                    row.get(1)?,
+                    row.get(2)?,
+                    row.get(3)?,
+                    row.get(4)?,
+                ))
+            },
         )?;
         Ok(AnswerSettings {
+            workspace_id: uuid(workspace_id)?,
             system_prompt,
             collection,
             top_k: TopK::parse(top_k)

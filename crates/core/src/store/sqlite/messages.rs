@@ -17,7 +17,8 @@ impl Messages for SqliteTx<'_> {
         let rows = self
             .0
             .prepare_cached(
-                "SELECT c.message_id, c.idx, c.chunk_id, c.source, c.title, c.url, c.page, c.snippet
+                "SELECT c.message_id, c.idx, c.chunk_id, c.source, c.title, c.url, c.page, c.snippet,
+                        c.document_id
                  FROM citations c JOIN messages m ON m.id = c.message_id
                  WHERE m.conversation_id = ?1 ORDER BY c.message_id, c.idx",
             )?
@@ -32,6 +33,9 @@ impl Messages for SqliteTx<'_> {
                         url: row.get(5)?,
                         page: row.get(6)?,
                         snippet: row.get(7)?,
+                        document_id: row
+                            .get::<_, Option<String>>(8)?
+                            .and_then(|id| Uuid::parse_str(&id).ok()),
                     },
                 ))
             })?
@@ -121,9 +125,20 @@ impl Messages for SqliteTx<'_> {
         )?;
         for c in answer.citations {
             self.0.execute(
-                "INSERT INTO citations (message_id, idx, chunk_id, source, title, url, page, snippet)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                rusqlite::params![id, c.index, c.chunk_id, c.source, c.title, c.url, c.page, c.snippet],
+                "INSERT INTO citations (message_id, idx, chunk_id, source, title, url, page, snippet,
+                                        document_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                rusqlite::params![
+                    id,
+                    c.index,
+                    c.chunk_id,
+                    c.source,
+                    c.title,
+                    c.url,
+                    c.page,
+                    c.snippet,
+                    c.document_id.map(|d| d.to_string())
+                ],
             )?;
         }
         self.0.execute(

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod conversations;
+mod documents;
 mod email_tokens;
 mod history;
 mod login_attempts;
@@ -26,8 +27,8 @@ use tokio::sync::Semaphore;
 use uuid::Uuid;
 
 use super::{
-    Accounts, Backend, BoxFuture, Conversations, EmailTokens, History, LoginAttempts, Messages,
-    Mode, Outbox, Sessions, Tx, Work, Workspaces,
+    Accounts, Backend, BoxFuture, Conversations, Documents, EmailTokens, History, LoginAttempts,
+    Messages, Mode, Outbox, Passages, Sessions, Tx, Work, Workspaces,
 };
 use crate::error::{Error, ErrorCode, Result};
 
@@ -37,6 +38,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_email.sql"),
     include_str!("../migrations/0003_chat.sql"),
     include_str!("../migrations/0004_proven_addresses.sql"),
+    include_str!("../migrations/0005_documents.sql"),
 ];
 
 /// How long a connection waits for another writer before giving up.
@@ -82,6 +84,12 @@ impl Tx for SqliteTx<'_> {
         self
     }
     fn history(&self) -> &dyn History {
+        self
+    }
+    fn documents(&self) -> &dyn Documents {
+        self
+    }
+    fn passages(&self) -> &dyn Passages {
         self
     }
 }

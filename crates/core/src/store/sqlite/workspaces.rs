@@ -5,7 +5,7 @@ use super::{uuid, SqliteTx};
 use crate::clock::from_millis;
 use crate::domain::chat::Workspace;
 use crate::error::Result;
-use crate::store::workspaces::{WorkspaceFields, Workspaces};
+use crate::store::workspaces::{WorkspaceFields, WorkspaceRecord, Workspaces};
 use crate::store::Millis;
 
 const COLUMNS: &str = "id, name, description, system_prompt, collection, top_k, model, shared_with_domain, created_at, updated_at";
@@ -88,6 +88,37 @@ impl Workspaces for SqliteTx<'_> {
             .transpose()
     }
 
+    fn find(&self, id: Uuid) -> Result<Option<WorkspaceRecord>> {
+        let columns = COLUMNS
+            .split(", ")
+            .map(|c| format!("w.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        self.0
+            .prepare_cached(&format!(
+                "SELECT {columns}, u.id, u.email, u.email_verified_at IS NOT NULL
+                 FROM workspaces w JOIN users u ON u.id = w.owner_id WHERE w.id = ?1"
+            ))?
+            .query_row([id.to_string()], |r| {
+                Ok((
+                    row(r)?,
+                    r.get::<_, String>(10)?,
+                    r.get::<_, String>(11)?,
+                    r.get::<_, bool>(12)?,
+                ))
+            })
+            .optional()?
+            .map(|(fields, owner_id, owner_email, owner_proven)| {
+                Ok(WorkspaceRecord {
+                    workspace: workspace(fields)?,
+                    owner_id: uuid(owner_id)?,
+                    owner_email,
+                    owner_proven,
+                })
+            })
+            .transpose()
+    }
+
     fn list(&self, owner: Uuid) -> Result<Vec<Workspace>> {
         let rows = self
             .0
@@ -133,6 +164,13 @@ impl Workspaces for SqliteTx<'_> {
     }
 
     fn delete(&self, owner: Uuid, id: Uuid) -> Result<bool> {
+        // Its passages go explicitly, so their index entries go with them.
+        self.0.execute(
+            "DELETE FROM passages WHERE document_id IN
+               (SELECT d.id FROM documents d JOIN workspaces w ON w.id = d.workspace_id
+                WHERE w.id = ?1 AND w.owner_id = ?2)",
+            [id.to_string(), owner.to_string()],
+        )?;
         Ok(self.0.execute(
             "DELETE FROM workspaces WHERE id = ?1 AND owner_id = ?2",
             [id.to_string(), owner.to_string()],

@@ -1,0 +1,29 @@
+//! Searching the passages of a workspace's documents (full text, ranked by bm25).
+
+use uuid::Uuid;
+
+pub(crate) use crate::domain::documents::SearchTerms;
+use crate::error::Result;
+
+/// A passage found, best first.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct PassageHit {
+    pub(crate) passage_id: i64,
+    pub(crate) document_id: Uuid,
+    pub(crate) name: String,
+    pub(crate) heading: String,
+    pub(crate) page: Option<u32>,
+    pub(crate) text: String,
+    /// Higher is better.
+    pub(crate) score: f64,
+}
+
+pub(crate) trait Passages {
+    /// The passages of the ready documents of `workspace_id` that match `terms`, best first.
+    fn search(
+        &self,
+        workspace_id: Uuid,
+        terms: &SearchTerms,
+        limit: u32,
+    ) -> Result<Vec<PassageHit>>;
+}
