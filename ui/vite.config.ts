@@ -22,6 +22,7 @@ export default defineConfig({
     proxy: {
       '/auth': devServer,
       '/workspaces': devServer,
+      '/documents': devServer,
       '/conversations': devServer,
       '/chat': devServer,
       '/history': devServer,

@@ -7,6 +7,11 @@
 // - a retrieval API (docs/retrieval-api.md): `POST /search` `{query, top_k, collection}` ->
 //   `{"chunks":[{id, text, source, title, url, page, score}]}`.
 //
+// The LLM answers every question with ANSWER, which cites sources [1] and [2] (the first two
+// chunks of the fake retrieval API), unless the prompt's first source is something else: a
+// passage of the workspace's own documents. Then it answers with that passage's first
+// sentence, citing [1] alone (`answerFor`).
+//
 // Both listen on free ports and write them to the JSON file named on the command line:
 //   node fakes.mjs PORTS_FILE
 // `GET /__requests` on either returns the requests it received, for the tests to inspect.
@@ -60,6 +65,34 @@ export const CHUNKS = [
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * The first source of a prompt, as Docent numbers them in its system message
+ * (`\n[1] Title, page 2\nThe passage's text\n`), or null when the prompt has none.
+ */
+export function firstSource(messages) {
+  const system = (messages ?? []).find((message) => message.role === 'system')?.content ?? '';
+  const match = /\n\[1\] ([^\n]*)\n([\s\S]*?)\n(?:\n\[2\] |$)/.exec(system);
+  return match ? { heading: match[1], text: match[2].trim() } : null;
+}
+
+/**
+ * The pieces of the answer to a prompt: ANSWER_PIECES when its first source is the fake
+ * retrieval API's first chunk (or there is none); otherwise a sentence of that first source
+ * (a workspace's own document), cited as [1].
+ */
+export function answerFor(messages) {
+  const source = firstSource(messages);
+  if (!source || source.heading.startsWith(CHUNKS[0].title)) return ANSWER_PIECES;
+  // The sentence that holds the question's rarest-looking word, else the passage's first.
+  const question = [...(messages ?? [])].reverse().find((message) => message.role === 'user')?.content ?? '';
+  const sentences = source.text.split(/(?<=[.!?])\s+/).filter((sentence) => sentence.length > 0);
+  const words = question.toLowerCase().match(/[a-z]{5,}/g) ?? [];
+  const sentence =
+    sentences.find((candidate) => words.some((word) => candidate.toLowerCase().includes(word))) ?? sentences[0] ?? source.text;
+  const cited = sentence.replace(/[.!?]*$/, '');
+  return ['According to your documents, ', `${cited} `, '[1].'];
+}
+
 function readJson(request) {
   return new Promise((resolve, reject) => {
     const parts = [];
@@ -109,7 +142,7 @@ function llmServer() {
         return sendJson(response, 200, {
           id: 'chatcmpl-test',
           object: 'chat.completion',
-          choices: [{ index: 0, message: { role: 'assistant', content: ANSWER }, finish_reason: 'stop' }],
+          choices: [{ index: 0, message: { role: 'assistant', content: answerFor(body.messages).join('') }, finish_reason: 'stop' }],
         });
       }
       response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
@@ -117,7 +150,8 @@ function llmServer() {
       response.on('close', () => {
         closed = true;
       });
-      for (const [i, piece] of ANSWER_PIECES.entries()) {
+      const pieces = answerFor(body.messages);
+      for (const [i, piece] of pieces.entries()) {
         await sleep(i === 3 ? LONG_PAUSE_MS : PAUSE_MS);
         if (closed) return;
         const chunk = {

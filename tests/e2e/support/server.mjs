@@ -1,6 +1,7 @@
 // A docent-server a spec starts itself, beside the one run.sh started: the same binary, the
 // same data dir (SQLite in WAL mode lets two processes share it) and the same settings
-// (E2E_SERVER_BIN, E2E_DATA_DIR, E2E_SERVER_ENV), some of them changed. Its log goes to
+// (E2E_SERVER_BIN, E2E_DATA_DIR, E2E_SERVER_ENV), some of them changed (or, given as null,
+// left out). Its log goes to
 // `<artifacts>/<name>-server.log`.
 //
 // Specs get servers through the `launchServer` fixture of the `test` exported here: every
@@ -70,8 +71,12 @@ function spawnServer(name, settings, port) {
   const log = openSync(logPath, 'a');
   // Only run.sh's DOCENT_* settings and the changes: none of this process's leaks in.
   const childEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('DOCENT_')));
+  // A setting given as null is left out (say, no language model at all).
+  const chosen = Object.fromEntries(
+    Object.entries({ ...serverSettings(), ...settings }).filter(([, value]) => value !== null),
+  );
   const child = spawn(env.serverBin, ['--data-dir', env.dataDir, '--addr', `127.0.0.1:${port}`], {
-    env: { ...childEnv, ...serverSettings(), ...settings },
+    env: { ...childEnv, ...chosen },
     stdio: ['ignore', log, log],
   });
   closeSync(log);

@@ -60,6 +60,8 @@ const citation: Citation = {
   url: 'https://intranet.example.com/h.pdf',
   page: 3,
   snippet: '25 days.',
+  // The retrieval API's chunk: the wire leaves `document_id` out (or sends null).
+  documentId: null,
 };
 
 afterEach(() => {

@@ -3,7 +3,8 @@ import { rejection } from '../test/fakes';
 import { call, envelope, json, stubFetch } from '../test/http';
 import {
   ApiError,
-  chooseApi,
+  inDesktopApp,
+  loadApi,
   createHttpApi,
   describeError,
   httpApi,
@@ -258,8 +259,9 @@ describe('helpers', () => {
     expect(toApiError('weird')).toBeInstanceOf(ApiError);
   });
 
-  it('chooseApi returns the HTTP implementation', () => {
-    expect(chooseApi()).toBe(httpApi);
+  it('loadApi gives the HTTP implementation outside the desktop app', async () => {
+    expect(inDesktopApp()).toBe(false);
+    await expect(loadApi()).resolves.toBe(httpApi);
   });
 });
 

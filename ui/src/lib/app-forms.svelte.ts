@@ -62,6 +62,8 @@ export class AppForms {
   temporary: Record<string, boolean> = $state({});
   /** The conversation search box of each workspace's sidebar, by workspace id. */
   conversationSearch: Record<string, string> = $state({});
+  /** The search box of each workspace's documents, by workspace id. */
+  documentSearch: Record<string, string> = $state({});
   history: HistoryFilters = $state(emptyHistoryFilters());
   /** The settings page's fields while they differ from what was saved; null until it is opened. */
   appSettings: AppSettingsForm | null = $state(null);
@@ -72,6 +74,7 @@ export class AppForms {
     this.drafts = {};
     this.temporary = {};
     this.conversationSearch = {};
+    this.documentSearch = {};
     this.history = emptyHistoryFilters();
     this.appSettings = null;
   }

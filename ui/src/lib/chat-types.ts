@@ -74,6 +74,11 @@ export interface Citation {
   url: string | null;
   page: number | null;
   snippet: string;
+  /**
+   * The workspace's own document the passage comes from (it may have been deleted since);
+   * null for the retrieval API's chunks, which link to `url` instead.
+   */
+  documentId: string | null;
 }
 
 export type MessageStatus = 'complete' | 'streaming' | 'stopped' | 'failed';
@@ -220,6 +225,7 @@ export function readCitation(value: unknown, fail: Fail): Citation {
     url: optStr(body, 'url', fail),
     page: optInt(body, 'page', fail),
     snippet: optStr(body, 'snippet', fail) ?? '',
+    documentId: optStr(body, 'document_id', fail),
   };
 }
 

@@ -84,7 +84,8 @@ export class Router implements Navigator {
   navigate(path: string, options: NavigateOptions = {}): void {
     const target = normalizePath(path);
     // In-app paths carry no query: going anywhere, even to the same path, drops it. Only a
-    // link handed over by the OS (`/login/verify?token=…`, see `Api.onAppLink`) brings one.
+    // link handed over by the OS (`/login/verify?token=…`, see `Api.onAppLink`) and the
+    // document viewer's address (`/app/d/…?page=…`, see `appPaths.document`) bring one.
     const search = searchOf(path);
     const moves = this.#win.location.pathname !== target || this.#win.location.search !== search;
     if (options.replace) {

@@ -41,6 +41,10 @@ const patterns = {
   conversation: ['app', 'w', ':workspaceId', 'c', ':conversationId'],
   /** A conversation on its own, e.g. one a colleague shared: `/app/c/{conversationId}`. */
   sharedConversation: ['app', 'c', ':conversationId'],
+  /** A workspace's documents: `/app/w/{workspaceId}/documents`. */
+  workspaceDocuments: ['app', 'w', ':workspaceId', 'documents'],
+  /** A document, at a page: `/app/d/{documentId}?page=…&q=…&passage=…` (viewer.ts). */
+  document: ['app', 'd', ':documentId'],
 } as const;
 
 export type RouteName = StaticRoute | keyof typeof patterns;
@@ -48,6 +52,7 @@ export type RouteName = StaticRoute | keyof typeof patterns;
 export interface RouteParams {
   workspaceId?: string;
   conversationId?: string;
+  documentId?: string;
 }
 
 export interface RouteMatch {
@@ -62,6 +67,7 @@ export const appPaths = {
   conversation: (workspaceId: string, conversationId: string) =>
     `/app/w/${encodeURIComponent(workspaceId)}/c/${encodeURIComponent(conversationId)}`,
   sharedConversation: (conversationId: string) => `/app/c/${encodeURIComponent(conversationId)}`,
+  workspaceDocuments: (workspaceId: string) => `/app/w/${encodeURIComponent(workspaceId)}/documents`,
 } as const;
 
 /** Where the user stands with the server, as far as routing cares. */
@@ -76,7 +82,15 @@ const privateRoutes: ReadonlySet<RouteName> = new Set<RouteName>([
   'workspaceSettings',
   'conversation',
   'sharedConversation',
+  'workspaceDocuments',
+  'document',
 ]);
+
+/**
+ * Routes whose query string is part of the page (the viewer's page and passage); every other
+ * in-app link drops its query (`Router.navigate`).
+ */
+const routesWithQuery: ReadonlySet<RouteName> = new Set<RouteName>(['document']);
 
 /**
  * Routes for everyone, signed in or not; every other route is for signed-out users only.
@@ -197,7 +211,9 @@ export function internalPathForClick(click: ClickInfo, link: LinkInfo, currentHr
     return null;
   }
   if (url.protocol !== here.protocol || url.host !== here.host) return null;
-  return matchRoute(url.pathname) === null ? null : normalizePath(url.pathname);
+  const route = matchRoute(url.pathname);
+  if (route === null) return null;
+  return normalizePath(url.pathname) + (routesWithQuery.has(route) ? url.search : '');
 }
 
 /** The query string of a path (`/login/verify?token=…` gives `?token=…`), without its fragment; '' when none. */

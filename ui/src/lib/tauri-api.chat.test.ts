@@ -41,6 +41,7 @@ const wireCitation = {
   url: null,
   page: null,
   snippet: 'Text.',
+  document_id: 'd2',
 };
 
 const citation: Citation = {
@@ -51,6 +52,8 @@ const citation: Citation = {
   url: null,
   page: null,
   snippet: 'Text.',
+  // A passage of one of the workspace's own documents.
+  documentId: 'd2',
 };
 
 beforeEach(() => {

@@ -4,7 +4,7 @@ vi.mock('@tauri-apps/api/core', () => import('../test/tauri-core'));
 
 import { rejection } from '../test/fakes';
 import { answer, FakeChannel, invoke as invokeMock, refuse, resetTauri } from '../test/tauri-core';
-import { ApiError, chooseApi, describeError, httpApi } from './api';
+import { ApiError, describeError, httpApi, inDesktopApp, loadApi } from './api';
 import { createTauriApi, fromIpcError, IPC_ERROR, tauriApi } from './api/tauri';
 
 const credentials = { email: 'ada@example.com', password: 'correct horse battery staple' };
@@ -212,19 +212,21 @@ describe('errors', () => {
   });
 });
 
-describe('chooseApi', () => {
-  it('returns the HTTP implementation outside Tauri', () => {
+describe('loadApi', () => {
+  it('gives the HTTP implementation outside Tauri', async () => {
     expect('__TAURI_INTERNALS__' in globalThis).toBe(false);
-    expect(chooseApi()).toBe(httpApi);
+    expect(inDesktopApp()).toBe(false);
+    await expect(loadApi()).resolves.toBe(httpApi);
   });
 
-  it('returns the Tauri implementation when __TAURI_INTERNALS__ exists', () => {
+  it('loads the Tauri implementation when __TAURI_INTERNALS__ exists', async () => {
     vi.stubGlobal('__TAURI_INTERNALS__', {});
-    expect(chooseApi()).toBe(tauriApi);
+    expect(inDesktopApp()).toBe(true);
+    await expect(loadApi()).resolves.toBe(tauriApi);
   });
 
-  it('goes back to HTTP once the global is gone', () => {
-    expect(chooseApi()).toBe(httpApi);
+  it('goes back to HTTP once the global is gone', async () => {
+    await expect(loadApi()).resolves.toBe(httpApi);
   });
 });
 

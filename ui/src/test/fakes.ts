@@ -8,9 +8,12 @@ import {
   type Citation,
   type Conversation,
   type CurrentUser,
+  type DroppedFiles,
   type HistoryEntry,
   type Message,
+  type SearchHit,
   type Workspace,
+  type WorkspaceDocument,
 } from '../lib/api';
 import type { NavigateOptions, Navigator } from '../lib/router.svelte';
 import { matchRoute, type RouteName } from '../lib/routes';
@@ -98,7 +101,46 @@ export function fakeApi() {
       });
     }),
     getStatus: vi.fn<Api['getStatus']>(async () => connectionStatus()),
+
+    // Over HTTP: uploads from the page, no OS picker or synced folders.
+    documents: { upload: true, pickFiles: false, folders: false },
+    listDocuments: vi.fn<Api['listDocuments']>(async () => []),
+    getDocument: vi.fn<Api['getDocument']>(async (id) => doc({ id })),
+    deleteDocument: vi.fn<Api['deleteDocument']>(async () => undefined),
+    documentFile: vi.fn<Api['documentFile']>(async () => ({ bytes: new ArrayBuffer(8), contentType: 'application/pdf' })),
+    documentFileUrl: vi.fn<NonNullable<Api['documentFileUrl']>>((id) => `/documents/${id}/file`),
+    searchDocuments: vi.fn<Api['searchDocuments']>(async () => []),
+    uploadDocument: vi.fn<NonNullable<Api['uploadDocument']>>(async (workspaceId, file) => [
+      doc({ id: `d-${file.name}`, workspaceId, name: file.name, bytes: file.size, status: 'queued', pages: null, chunks: 0 }),
+    ]),
   } satisfies Api;
+}
+
+/**
+ * An `Api` like the desktop app's: documents come from the OS's file picker, drops on the
+ * window and synced folders, not from uploads. `drop` plays the shell dropping files.
+ */
+export function fakeDesktopApi() {
+  const { uploadDocument: _upload, documentFileUrl: _url, ...rest } = fakeApi();
+  const dropHandlers = new Set<(dropped: DroppedFiles) => void>();
+  const api = {
+    ...rest,
+    documents: { upload: false, pickFiles: true, folders: true },
+    addPickedDocuments: vi.fn<NonNullable<Api['addPickedDocuments']>>(async () => []),
+    onFilesDropped: vi.fn<NonNullable<Api['onFilesDropped']>>(async (handler) => {
+      dropHandlers.add(handler);
+      return () => dropHandlers.delete(handler);
+    }),
+    addDroppedDocuments: vi.fn<NonNullable<Api['addDroppedDocuments']>>(async () => []),
+    addPickedFolder: vi.fn<NonNullable<Api['addPickedFolder']>>(async () => null),
+    listFolders: vi.fn<NonNullable<Api['listFolders']>>(async () => []),
+    removeFolder: vi.fn<NonNullable<Api['removeFolder']>>(async () => undefined),
+  } satisfies Api;
+  return Object.assign(api, {
+    drop(dropped: DroppedFiles) {
+      for (const handler of dropHandlers) handler(dropped);
+    },
+  });
 }
 
 const created = '2030-01-01T09:00:00Z';
@@ -142,6 +184,40 @@ export function connectionStatus(fields: Partial<ConnectionStatus> = {}): Connec
   };
 }
 
+export function doc(fields: Partial<WorkspaceDocument> = {}): WorkspaceDocument {
+  return {
+    id: 'd1',
+    workspaceId: 'w1',
+    name: 'handbook.pdf',
+    format: 'pdf',
+    mediaType: 'application/pdf',
+    bytes: 2811,
+    sha256: 'ab'.repeat(32),
+    status: 'ready',
+    pages: 3,
+    pagesDone: 3,
+    chunks: 3,
+    error: null,
+    folderPath: null,
+    createdAt: created,
+    indexedAt: created,
+    ...fields,
+  };
+}
+
+export function searchHit(fields: Partial<SearchHit> = {}): SearchHit {
+  return {
+    chunkId: 'p1',
+    documentId: 'd1',
+    name: 'handbook.pdf',
+    title: 'handbook.pdf',
+    page: 2,
+    snippet: 'Page two: parking. Parking permits are renewed every January.',
+    score: 3.2,
+    ...fields,
+  };
+}
+
 export const personal: Workspace = workspace({ id: 'w-personal', name: 'Personal' });
 
 export function conversation(fields: Partial<Conversation> = {}): Conversation {
@@ -181,6 +257,7 @@ export function citation(fields: Partial<Citation> = {}): Citation {
     url: 'https://intranet.example.com/handbook.pdf',
     page: 12,
     snippet: 'Everyone gets 25 days of paid holiday a year.',
+    documentId: null,
     ...fields,
   };
 }

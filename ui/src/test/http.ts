@@ -36,3 +36,73 @@ export function call(fetchMock: ReturnType<typeof stubFetch>, n = 0): [string, R
 export function bodyOf(init: RequestInit): unknown {
   return init.body === undefined ? undefined : JSON.parse(String(init.body));
 }
+
+/**
+ * Stands in for `XMLHttpRequest` (uploads): records the request; the test plays the server
+ * with `progress`, `respond`, `fail`. `FakeXhr.last` is the newest request.
+ */
+export class FakeXhr {
+  static last: FakeXhr | null = null;
+  static all: FakeXhr[] = [];
+  method = '';
+  url = '';
+  readonly headers: Record<string, string> = {};
+  body: unknown = undefined;
+  status = 0;
+  responseText = '';
+  aborted = false;
+  #responseHeaders: Record<string, string> = {};
+  readonly upload: { onprogress: ((event: ProgressEvent) => void) | null } = { onprogress: null };
+  onload: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  onabort: (() => void) | null = null;
+
+  open(method: string, url: string) {
+    this.method = method;
+    this.url = url;
+  }
+
+  setRequestHeader(name: string, value: string) {
+    this.headers[name] = value;
+  }
+
+  getResponseHeader(name: string): string | null {
+    return this.#responseHeaders[name.toLowerCase()] ?? null;
+  }
+
+  send(body: unknown) {
+    this.body = body;
+    FakeXhr.last = this;
+    FakeXhr.all.push(this);
+  }
+
+  abort() {
+    this.aborted = true;
+    this.onabort?.();
+  }
+
+  /** The browser reports `loaded` of `total` bytes of the body sent. */
+  progress(loaded: number, total: number) {
+    this.upload.onprogress?.({ lengthComputable: true, loaded, total } as ProgressEvent);
+  }
+
+  /** The server answers. */
+  respond(status: number, body: unknown, headers: Record<string, string> = {}) {
+    this.status = status;
+    this.responseText = typeof body === 'string' ? body : JSON.stringify(body);
+    for (const [name, value] of Object.entries(headers)) this.#responseHeaders[name.toLowerCase()] = value;
+    this.onload?.();
+  }
+
+  /** The connection breaks. */
+  fail() {
+    this.onerror?.();
+  }
+}
+
+/** Replaces `XMLHttpRequest` with `FakeXhr` (undone after each test: `unstubGlobals`). */
+export function stubXhr() {
+  FakeXhr.last = null;
+  FakeXhr.all = [];
+  vi.stubGlobal('XMLHttpRequest', FakeXhr);
+}

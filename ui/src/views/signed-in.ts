@@ -3,6 +3,8 @@
  * renderer and sanitiser they bring), so the first screen shows sooner.
  */
 export { default as ChatView } from './ChatView.svelte';
+export { default as DocumentsView } from './DocumentsView.svelte';
+export { default as DocumentViewerView } from './DocumentViewerView.svelte';
 export { default as HistoryView } from './HistoryView.svelte';
 export { default as SettingsView } from './SettingsView.svelte';
 export { default as WorkspaceSettingsView } from './WorkspaceSettingsView.svelte';

@@ -16,6 +16,17 @@ import type {
   Workspace,
   WorkspacePatch,
 } from '../chat-types';
+import type {
+  DocumentCapabilities,
+  DocumentFile,
+  DocumentFolder,
+  DocumentSearch,
+  DroppedFiles,
+  FolderAdded,
+  SearchHit,
+  UploadOptions,
+  WorkspaceDocument,
+} from '../document-types';
 import type { AppSettings, ConnectionStatus, SettingsUpdate } from '../settings-types';
 import type {
   Acknowledgement,
@@ -96,6 +107,57 @@ export interface Api {
   updateSettings(update: SettingsUpdate): Promise<AppSettings>;
   /** Whether the language model and the document search are set up and can be reached, and where the session is kept. */
   getStatus(): Promise<ConnectionStatus>;
+
+  /**
+   * What this transport can do with documents: upload files from the page (HTTP), or use
+   * the OS's file picker, drops on the window and synced folders (the desktop app). The
+   * methods marked "HTTP only" or "desktop app only" below exist only where their flag is set.
+   */
+  readonly documents: DocumentCapabilities;
+  /** A workspace's documents, oldest first, with how far their indexing is. */
+  listDocuments(workspaceId: string): Promise<WorkspaceDocument[]>;
+  getDocument(id: string): Promise<WorkspaceDocument>;
+  /**
+   * Deletes a document; its passages leave the index at once. Rejects with `read_only` (403)
+   * in a workspace shared with the caller to read.
+   */
+  deleteDocument(id: string): Promise<void>;
+  /** The original file's bytes (a PDF is shown from them). */
+  documentFile(id: string): Promise<DocumentFile>;
+  /**
+   * HTTP only: the address of the original file, which the server sends as an attachment
+   * (a download link needs no bytes in the page).
+   */
+  documentFileUrl?(id: string): string;
+  /**
+   * Searches a workspace's documents: the passages that best match, best first. Works
+   * without a language model. Rejects with `empty_query` (422) when there is no word to find.
+   */
+  searchDocuments(workspaceId: string, search: DocumentSearch): Promise<SearchHit[]>;
+  /**
+   * HTTP only (`documents.upload`): sends one file, reporting its progress; resolves with the
+   * documents made (queued, then indexed in the background). Rejects with
+   * `document_too_large` (413), `unsupported_document` (415) or `read_only` (403).
+   */
+  uploadDocument?(workspaceId: string, file: File, options?: UploadOptions): Promise<WorkspaceDocument[]>;
+  /** Desktop app only (`documents.pickFiles`): the OS's file picker; [] when it is cancelled. */
+  addPickedDocuments?(workspaceId: string): Promise<WorkspaceDocument[]>;
+  /**
+   * Desktop app only (`documents.pickFiles`): calls `handler` for each set of files dropped on
+   * the window from now on; resolves with a function that stops calling it.
+   */
+  onFilesDropped?(handler: (dropped: DroppedFiles) => void): Promise<() => void>;
+  /** Desktop app only: adds the files (and folders) of a drop to a workspace. */
+  addDroppedDocuments?(workspaceId: string, dropId: number): Promise<WorkspaceDocument[]>;
+  /**
+   * Desktop app only (`documents.folders`): the OS's folder picker; the folder chosen is kept
+   * in sync with the workspace. Null when the picker is cancelled.
+   */
+  addPickedFolder?(workspaceId: string): Promise<FolderAdded | null>;
+  /** Desktop app only: the folders kept in sync with a workspace. */
+  listFolders?(workspaceId: string): Promise<DocumentFolder[]>;
+  /** Desktop app only: stops keeping a folder in sync; the documents it brought go. */
+  removeFolder?(id: string): Promise<void>;
 
   /**
    * Desktop app only (absent over HTTP, where emailed links open in the browser): follows

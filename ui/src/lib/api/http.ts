@@ -2,8 +2,8 @@
  * The `Api` over HTTP, for the UI docent-server serves.
  *
  * Views only see the `Api` interface and `ApiError`; they never call `fetch`
- * themselves. `chooseApi()` picks the implementation for the current runtime:
- * `httpApi` below, or `tauriApi` (./tauri-api.ts) inside the desktop app.
+ * themselves. `loadApi()` (index.ts) picks the implementation for the current runtime:
+ * `httpApi` below, or `tauriApi` (./tauri.ts) inside the desktop app.
  *
  * Over HTTP, the session lives in the HttpOnly `session_id` cookie that the server
  * sets on login. The UI never reads, keeps or sends the session token itself: the
@@ -34,11 +34,12 @@ import {
   readSettings,
   settingsBody,
 } from '../settings-types';
+import { readDocument, readDocuments, readSearchHits, searchQueryString } from '../document-types';
 import { createParser, type EventSourceMessage } from 'eventsource-parser';
-import { isRecord } from '../wire';
 
 export type * from '../chat-types';
 export type * from '../settings-types';
+export type * from '../document-types';
 
 import {
   confirmationBody,
@@ -54,14 +55,12 @@ import {
   VERIFICATION_REQUESTED_MESSAGE,
 } from './account';
 import type { Api } from './contract';
+import { errorFromBody, fallbackMessage, invalidResponse, parseRetryAfter } from './http-errors';
 import {
   abortedError,
   ApiError,
-  INVALID_RESPONSE,
-  INVALID_RESPONSE_MESSAGE,
   NETWORK_ERROR,
   NETWORK_ERROR_MESSAGE,
-  readKind,
   statusOfKind,
   STREAM_INTERRUPTED,
   STREAM_INTERRUPTED_MESSAGE,
@@ -69,64 +68,6 @@ import {
   TIMEOUT_MESSAGE,
   type ErrorKind,
 } from './errors';
-
-/**
- * `Retry-After` is either a number of seconds or an HTTP date.
- * Returns whole seconds (never negative), or undefined if absent or unreadable.
- */
-export function parseRetryAfter(header: string | null, now: number = Date.now()): number | undefined {
-  if (header === null) return undefined;
-  const value = header.trim();
-  if (value === '') return undefined;
-  if (/^\d+$/.test(value)) return Number.parseInt(value, 10);
-  // An HTTP date always names its day and month ("Wed, 21 Oct 2015 07:28:00 GMT").
-  if (!/[a-z]/i.test(value)) return undefined;
-  const date = Date.parse(value);
-  if (Number.isNaN(date)) return undefined;
-  return Math.max(0, Math.ceil((date - now) / 1000));
-}
-
-/** A readable sentence for an error response whose body is not the JSON envelope. */
-function fallbackMessage(status: number): { code: string; message: string } {
-  if (status === 401) return { code: 'unauthorized', message: 'Please sign in to continue.' };
-  if (status === 403) return { code: 'forbidden', message: 'You are not allowed to do that.' };
-  if (status === 413) return { code: 'payload_too_large', message: 'What you sent is too large.' };
-  if (status === 429) return { code: 'rate_limited', message: 'Too many attempts. Please wait a moment.' };
-  if (status >= 500)
-    return {
-      code: 'server_error',
-      message: `Docent's server ran into a problem (HTTP ${status}). Please try again.`,
-    };
-  return {
-    code: 'http_error',
-    message: `Docent's server refused the request (HTTP ${status}).`,
-  };
-}
-
-/** Reads `{"error": {"code", "message"}}`, or falls back to a sentence per status. */
-function errorFromBody(status: number, body: string, retryAfter: number | undefined): ApiError {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    parsed = undefined;
-  }
-  const fallback = fallbackMessage(status);
-  const envelope = isRecord(parsed) ? parsed['error'] : undefined;
-  if (isRecord(envelope)) {
-    const code = typeof envelope['code'] === 'string' && envelope['code'] ? envelope['code'] : fallback.code;
-    const message =
-      typeof envelope['message'] === 'string' && envelope['message'].trim()
-        ? envelope['message']
-        : fallback.message;
-    return new ApiError(status, code, message, retryAfter, readKind(envelope['kind']));
-  }
-  return new ApiError(status, fallback.code, fallback.message, retryAfter);
-}
-
-function invalidResponse(status: number): ApiError {
-  return new ApiError(status, INVALID_RESPONSE, INVALID_RESPONSE_MESSAGE);
-}
 
 export interface HttpApiOptions {
   /** Prefix for every path; '' means the page's own origin. */
@@ -138,6 +79,8 @@ export interface HttpApiOptions {
    * The server sends a keep-alive every 15 seconds, so this only trips on a dead connection.
    */
   streamIdleMs?: number;
+  /** How long a document's original file may take to arrive, in milliseconds. */
+  fileTimeoutMs?: number;
 }
 
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -173,16 +116,32 @@ export function createHttpApi(options: HttpApiOptions = {}): Api {
   const baseUrl = options.baseUrl ?? '';
   const timeoutMs = options.timeoutMs ?? 20_000;
   const streamIdleMs = options.streamIdleMs ?? 60_000;
+  const fileTimeoutMs = options.fileTimeoutMs ?? 120_000;
 
   /**
-   * Sends one request and reads the whole answer as text. Throws an `ApiError` for an
-   * error status (from the JSON envelope), a timeout or a network failure.
+   * Sends one request and reads the whole answer with `read` (as text by default). Throws an
+   * `ApiError` for an error status (from the JSON envelope), a timeout or a network failure.
    */
   async function exchange(
     method: Method,
     path: string,
     body?: unknown,
   ): Promise<{ status: number; headers: Headers; text: string }> {
+    const { status, headers, data } = await send(method, path, body, timeoutMs, (response) => response.text());
+    return { status, headers, text: data };
+  }
+
+  /**
+   * Sends one request within `waitMs` and reads a successful answer with `read`; an error
+   * status is read as text, for its JSON envelope.
+   */
+  async function send<T>(
+    method: Method,
+    path: string,
+    body: unknown,
+    waitMs: number,
+    read: (response: Response) => Promise<T>,
+  ): Promise<{ status: number; headers: Headers; data: T }> {
     const headers: Record<string, string> = { Accept: 'application/json' };
     const init: RequestInit = { method, credentials: 'same-origin', headers };
     if (body !== undefined) {
@@ -196,7 +155,9 @@ export function createHttpApi(options: HttpApiOptions = {}): Api {
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
-    }, timeoutMs);
+    }, waitMs);
+    const failure = () =>
+      timedOut ? new ApiError(0, TIMEOUT, TIMEOUT_MESSAGE) : new ApiError(0, NETWORK_ERROR, NETWORK_ERROR_MESSAGE);
 
     try {
       let response: Response;
@@ -204,23 +165,27 @@ export function createHttpApi(options: HttpApiOptions = {}): Api {
         // Looked up on every call so tests (and polyfills) can replace it.
         response = await globalThis.fetch(baseUrl + path, init);
       } catch {
-        if (timedOut) throw new ApiError(0, TIMEOUT, TIMEOUT_MESSAGE);
-        throw new ApiError(0, NETWORK_ERROR, NETWORK_ERROR_MESSAGE);
-      }
-
-      let text: string;
-      try {
-        text = await response.text();
-      } catch {
-        if (timedOut) throw new ApiError(0, TIMEOUT, TIMEOUT_MESSAGE);
-        throw new ApiError(0, NETWORK_ERROR, NETWORK_ERROR_MESSAGE);
+        throw failure();
       }
 
       if (!response.ok) {
+        let text: string;
+        try {
+          text = await response.text();
+        } catch {
+          throw failure();
+        }
         const retryAfter = parseRetryAfter(response.headers.get('Retry-After'));
         throw errorFromBody(response.status, text, retryAfter);
       }
-      return { status: response.status, headers: response.headers, text };
+
+      let data: T;
+      try {
+        data = await read(response);
+      } catch {
+        throw failure();
+      }
+      return { status: response.status, headers: response.headers, data };
     } finally {
       clearTimeout(timer);
     }
@@ -519,6 +484,41 @@ export function createHttpApi(options: HttpApiOptions = {}): Api {
 
     getStatus() {
       return requestWith(readConnectionStatus, 'GET', '/status');
+    },
+
+    documents: { upload: true, pickFiles: false, folders: false },
+
+    listDocuments(workspaceId) {
+      return requestWith(readDocuments, 'GET', at('/workspaces', workspaceId, '/documents'));
+    },
+
+    getDocument(id) {
+      return requestWith(readDocument, 'GET', at('/documents', id));
+    },
+
+    async deleteDocument(id) {
+      await request('DELETE', at('/documents', id));
+    },
+
+    async documentFile(id) {
+      const { headers, data } = await send('GET', at('/documents', id, '/file'), undefined, fileTimeoutMs, (response) =>
+        response.arrayBuffer(),
+      );
+      return { bytes: data, contentType: headers.get('Content-Type') };
+    },
+
+    documentFileUrl(id) {
+      return baseUrl + at('/documents', id, '/file');
+    },
+
+    searchDocuments(workspaceId, search) {
+      return requestWith(readSearchHits, 'GET', at('/workspaces', workspaceId, `/search${searchQueryString(search)}`));
+    },
+
+    async uploadDocument(workspaceId, file, uploadOptions) {
+      // Only the Documents page uploads: the code comes with it, not with the first screen.
+      const { upload } = await import('./upload');
+      return upload(baseUrl + at('/workspaces', workspaceId, '/documents'), file, uploadOptions);
     },
   };
 }

@@ -2,8 +2,8 @@
  * The one place the UI talks to Docent's server.
  *
  * Views only see the `Api` interface and `ApiError`; they never call `fetch`
- * themselves. `chooseApi()` picks the implementation for the current runtime:
- * `httpApi` below, or `tauriApi` (./tauri-api.ts) inside the desktop app.
+ * themselves. `loadApi()` picks the implementation for the current runtime:
+ * `httpApi` (./http.ts), or `tauriApi` (./tauri.ts) inside the desktop app.
  *
  * Over HTTP, the session lives in the HttpOnly `session_id` cookie that the server
  * sets on login. The UI never reads, keeps or sends the session token itself: the
@@ -14,21 +14,28 @@
 export * from './account';
 export type { Api } from './contract';
 export * from './errors';
-export { createHttpApi, fileNameFrom, httpApi, parseRetryAfter, type HttpApiOptions } from './http';
-export { createTauriApi, fromIpcError, IPC_ERROR, tauriApi } from './tauri';
+export { createHttpApi, fileNameFrom, httpApi, type HttpApiOptions } from './http';
+export { parseRetryAfter } from './http-errors';
 export type * from '../chat-types';
 export type * from '../settings-types';
+export type * from '../document-types';
 
 import type { Api } from './contract';
 import { httpApi } from './http';
-import { tauriApi } from './tauri';
+
+/** Whether the UI runs inside the Tauri desktop app (which defines `__TAURI_INTERNALS__`). */
+export function inDesktopApp(): boolean {
+  return '__TAURI_INTERNALS__' in globalThis;
+}
 
 /**
- * Picks the `Api` for where the UI runs: inside the Tauri desktop app (which
- * defines `__TAURI_INTERNALS__` on the page's global object) the app's commands,
- * reached through `invoke`; everywhere else same-origin HTTP, which reaches
- * docent-server when the page itself was served by docent-server.
+ * The `Api` for where the UI runs: inside the desktop app, the app's commands, reached
+ * through `invoke` (./tauri.ts); everywhere else same-origin HTTP, which reaches
+ * docent-server when the page itself was served by docent-server. The desktop transport is
+ * a file of its own that only the desktop app loads: a browser's first screen does without it.
  */
-export function chooseApi(): Api {
-  return '__TAURI_INTERNALS__' in globalThis ? tauriApi : httpApi;
+export async function loadApi(): Promise<Api> {
+  if (!inDesktopApp()) return httpApi;
+  const { tauriApi } = await import('./tauri');
+  return tauriApi;
 }

@@ -312,6 +312,47 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/documents/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One document. */
+        get: operations["document_get"];
+        put?: never;
+        post?: never;
+        /**
+         * Deletes a document; its passages leave the index at once (answers that cite it keep
+         *     their citations).
+         */
+        delete: operations["document_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/documents/{id}/file": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The original file, as it was added, with its media type. It is sent as an attachment in a
+         *     sandbox: an HTML document must never run as part of Docent's own pages.
+         */
+        get: operations["document_file"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -439,6 +480,48 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/workspaces/{id}/documents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A workspace's documents, oldest first, with how far their indexing is. */
+        get: operations["document_list"];
+        put?: never;
+        /**
+         * Adds files to a workspace: they are stored, then read and indexed in the background
+         *     (`status` goes queued, indexing, ready or failed). A file the workspace has already is
+         *     the document it is.
+         */
+        post: operations["document_upload"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/workspaces/{id}/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Searches a workspace's documents: the passages that best match, best first. Works
+         *     without a language model.
+         */
+        get: operations["document_search"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -494,6 +577,12 @@ export interface components {
         Citation: {
             /** @description The retrieval API's id of the chunk. */
             chunk_id: string;
+            /**
+             * Format: uuid
+             * @description The workspace's own document the passage comes from (it may have been deleted since:
+             *     the citation keeps the passage as it was); `null` for the retrieval API's chunks.
+             */
+            document_id?: string | null;
             /**
              * Format: int32
              * @description The number the answer uses, `[index]`.
@@ -588,6 +677,80 @@ export interface components {
              */
             user_id: string;
         };
+        /** @description A workspace's document. */
+        Document: {
+            /**
+             * Format: int64
+             * @description The file's size.
+             */
+            bytes: number;
+            /**
+             * Format: int32
+             * @description Passages in the index.
+             */
+            chunks: number;
+            /**
+             * Format: date-time
+             * @description When it was added.
+             */
+            created_at: string;
+            error?: null | components["schemas"]["ErrorBody"];
+            /** @description Its path in the folder it is kept in sync with, if any. */
+            folder_path?: string | null;
+            /** @description What kind of file it is. */
+            format: components["schemas"]["DocumentFormat"];
+            /**
+             * Format: uuid
+             * @description Its id.
+             */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When it became searchable (or failed).
+             */
+            indexed_at?: string | null;
+            /** @description The media type the original is served with. */
+            media_type: string;
+            /** @description The file's name. */
+            name: string;
+            /**
+             * Format: int32
+             * @description Its pages, once counted (PDF and Word; `null` for formats without pages).
+             */
+            pages?: number | null;
+            /**
+             * Format: int32
+             * @description Pages read so far.
+             */
+            pages_done: number;
+            /**
+             * @description The SHA-256 of the file, in hex: the same file added twice to a workspace is one
+             *     document.
+             */
+            sha256: string;
+            /** @description Where its indexing stands. */
+            status: components["schemas"]["DocumentStatus"];
+            /**
+             * Format: uuid
+             * @description The workspace it belongs to.
+             */
+            workspace_id: string;
+        };
+        /**
+         * @description What kind of file a document is, decided from its name and its first bytes.
+         * @enum {string}
+         */
+        DocumentFormat: "pdf" | "docx" | "markdown" | "html" | "text";
+        /**
+         * @description Where a document's indexing stands.
+         * @enum {string}
+         */
+        DocumentStatus: "queued" | "indexing" | "ready" | "failed";
+        /** @description An upload: one or more parts named `file`, each a file with its name. */
+        DocumentUpload: {
+            /** @description The files. */
+            file: string[];
+        };
         /** @description An email address, for reset, sign-in and confirmation requests. */
         EmailRequest: {
             /** @description The address to send the link to. */
@@ -606,7 +769,7 @@ export interface components {
          * @description Every error code of Docent: the one list.
          * @enum {string}
          */
-        ErrorCode: "bad_request" | "malformed_json" | "invalid_query" | "invalid_token" | "invalid_code" | "invalid_credentials" | "unauthenticated" | "session_expired" | "domain_not_allowed" | "email_not_verified" | "read_only" | "settings_read_only" | "host_not_allowed" | "origin_not_allowed" | "origin_required" | "not_found" | "method_not_allowed" | "email_taken" | "payload_too_large" | "unsupported_media_type" | "invalid_body" | "invalid_email" | "password_too_short" | "password_too_long" | "password_too_common" | "password_contains_email" | "password_too_guessable" | "invalid_name" | "description_too_long" | "system_prompt_too_long" | "invalid_top_k" | "value_too_long" | "invalid_title" | "empty_message" | "message_too_long" | "invalid_url" | "invalid_settings" | "too_many_attempts" | "internal" | "retrieval_unavailable" | "llm_unavailable" | "llm_rejected" | "email_not_configured" | "llm_not_configured" | "llm_rate_limited" | "invalid_setting" | "database_too_new" | "settings_not_saved" | "allow_list_needs_email" | "llm_timeout";
+        ErrorCode: "bad_request" | "malformed_json" | "invalid_query" | "invalid_token" | "invalid_code" | "invalid_credentials" | "unauthenticated" | "session_expired" | "domain_not_allowed" | "email_not_verified" | "read_only" | "settings_read_only" | "host_not_allowed" | "origin_not_allowed" | "origin_required" | "not_found" | "method_not_allowed" | "email_taken" | "payload_too_large" | "document_too_large" | "unsupported_media_type" | "unsupported_document" | "invalid_body" | "invalid_email" | "password_too_short" | "password_too_long" | "password_too_common" | "password_contains_email" | "password_too_guessable" | "invalid_name" | "description_too_long" | "system_prompt_too_long" | "invalid_top_k" | "value_too_long" | "invalid_title" | "empty_message" | "message_too_long" | "invalid_url" | "invalid_settings" | "empty_query" | "file_not_readable" | "document_encrypted" | "no_text" | "empty_document" | "unreadable_document" | "too_many_attempts" | "internal" | "retrieval_unavailable" | "llm_unavailable" | "llm_rejected" | "email_not_configured" | "llm_not_configured" | "llm_rate_limited" | "invalid_setting" | "database_too_new" | "settings_not_saved" | "allow_list_needs_email" | "llm_timeout";
         /**
          * @description What kind of failure an error is, the same over every transport (sent as `kind`).
          * @enum {string}
@@ -807,6 +970,32 @@ export interface components {
          * @enum {string}
          */
         Role: "user" | "assistant";
+        /** @description A passage found by a search of a workspace's documents. */
+        SearchHit: {
+            /** @description The passage's id. */
+            chunk_id: string;
+            /**
+             * Format: uuid
+             * @description Its document.
+             */
+            document_id: string;
+            /** @description The document's file name. */
+            name: string;
+            /**
+             * Format: int32
+             * @description The page (1-based), for formats with pages.
+             */
+            page?: number | null;
+            /**
+             * Format: double
+             * @description How well it matches (higher is better; only comparable within one search).
+             */
+            score: number;
+            /** @description The passage's text. */
+            snippet: string;
+            /** @description Where in the document: its heading path ("Leave policy › Annual leave"), else the name. */
+            title: string;
+        };
         /** @description A question. */
         SendMessage: {
             /**
@@ -2394,6 +2583,174 @@ export interface operations {
             };
         };
     };
+    document_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id (a UUID); another user's is not found. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Document"];
+                };
+            };
+            /** @description unauthenticated, session_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description host_not_allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    document_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id (a UUID); another user's is not found. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unauthenticated, session_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description read_only */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    document_file: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id (a UUID); another user's is not found. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the file's bytes, with its media type */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description unauthenticated, session_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description host_not_allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     health: {
         parameters: {
             query?: never;
@@ -3138,6 +3495,231 @@ export interface operations {
                 };
             };
             /** @description invalid_body */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    document_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id (a UUID); another user's is not found. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Document"][];
+                };
+            };
+            /** @description unauthenticated, session_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description host_not_allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    document_upload: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The id (a UUID); another user's is not found. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["DocumentUpload"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Document"][];
+                };
+            };
+            /** @description unauthenticated, session_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description read_only: a workspace shared with the caller to read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description document_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description unsupported_document, unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description invalid_body, invalid_name */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    document_search: {
+        parameters: {
+            query: {
+                /** @description The words to find. */
+                q: string;
+                /** @description At most this many passages (1 to 50) [default: 10]. */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description The id (a UUID); another user's is not found. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SearchHit"][];
+                };
+            };
+            /** @description invalid_query */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description unauthenticated, session_expired */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description host_not_allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description empty_query */
             422: {
                 headers: {
                     [name: string]: unknown;

@@ -45,6 +45,17 @@ import {
   type SendMessageRequest,
   type SendOptions,
 } from '../chat-types';
+import {
+  readBytes,
+  readDocument,
+  readDocuments,
+  readDroppedFiles,
+  readFolderAdded,
+  readFolders,
+  readSearchHits,
+  searchQueryBody,
+  type DroppedFiles,
+} from '../document-types';
 import { appLinkPath } from '../routes';
 import { readConnectionStatus, readSettings, settingsBody } from '../settings-types';
 import { isRecord } from '../wire';
@@ -196,6 +207,47 @@ async function sendMessage(
   }
 }
 
+/**
+ * Files dropped on the window: the shell sends them on one channel (`app_drops` keeps only
+ * the last one it was given), so it is set up once and passes each drop to whoever listens.
+ */
+const dropListeners = new Set<(dropped: DroppedFiles) => void>();
+let dropsChannel: Promise<void> | null = null;
+
+async function onFilesDropped(handler: (dropped: DroppedFiles) => void): Promise<() => void> {
+  dropListeners.add(handler);
+  if (!dropsChannel) {
+    const channel = new Channel<unknown>((message) => {
+      let dropped: DroppedFiles;
+      try {
+        dropped = readDroppedFiles(message, invalidResponse);
+      } catch {
+        return;
+      }
+      for (const listener of dropListeners) listener(dropped);
+    });
+    const subscribed = call('app_drops', { onDrop: channel }).then(() => undefined);
+    // A failed subscription can be tried again by the next listener.
+    subscribed.catch(() => (dropsChannel = null));
+    dropsChannel = subscribed;
+  }
+  try {
+    await dropsChannel;
+  } catch (error) {
+    dropListeners.delete(handler);
+    throw error;
+  }
+  return () => {
+    dropListeners.delete(handler);
+  };
+}
+
+/** Forgets the drops channel (for tests, which load the module once). */
+export function resetDropsForTests(): void {
+  dropListeners.clear();
+  dropsChannel = null;
+}
+
 /** The shell's commands take the credentials as one `credentials` argument. */
 function credentialsArg(credentials: Credentials): Record<string, unknown> {
   return { credentials: credentialsBody(credentials) };
@@ -335,6 +387,51 @@ export function createTauriApi(): Api {
 
     getStatus() {
       return callWith(readConnectionStatus, 'app_status');
+    },
+
+    documents: { upload: false, pickFiles: true, folders: true },
+
+    listDocuments(workspaceId) {
+      return callWith(readDocuments, 'document_list', { workspaceId });
+    },
+
+    getDocument(id) {
+      return callWith(readDocument, 'document_get', { id });
+    },
+
+    async deleteDocument(id) {
+      await call('document_delete', { id });
+    },
+
+    async documentFile(id) {
+      // A raw IPC response: the bytes come as an ArrayBuffer, without a media type.
+      return { bytes: await callWith(readBytes, 'document_file', { id }), contentType: null };
+    },
+
+    searchDocuments(workspaceId, search) {
+      return callWith(readSearchHits, 'document_search', { workspaceId, query: searchQueryBody(search) });
+    },
+
+    addPickedDocuments(workspaceId) {
+      return callWith(readDocuments, 'document_add_picked', { workspaceId });
+    },
+
+    onFilesDropped,
+
+    addDroppedDocuments(workspaceId, dropId) {
+      return callWith(readDocuments, 'document_add_dropped', { workspaceId, dropId });
+    },
+
+    addPickedFolder(workspaceId) {
+      return callWith(readFolderAdded, 'folder_add_picked', { workspaceId });
+    },
+
+    listFolders(workspaceId) {
+      return callWith(readFolders, 'folder_list', { workspaceId });
+    },
+
+    async removeFolder(id) {
+      await call('folder_remove', { id });
     },
 
     async onAppLink(handler) {
