@@ -827,6 +827,9 @@ pub async fn document_add_picked<R: tauri::Runtime>(
     add_paths(&shell, &user, workspace_id, paths).await
 }
 
+/// How many drops are held for the page at most.
+const MAX_HELD_DROPS: usize = 16;
+
 /// Files dropped on the window, held under an id until the page says where they go. The
 /// page learns their names, never their paths.
 #[derive(Default)]
@@ -864,6 +867,11 @@ impl Drops {
             .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
             .collect();
         inner.held.insert(id, paths);
+        // Drops nobody added (the page was elsewhere) are let go, the oldest first.
+        if inner.held.len() > MAX_HELD_DROPS {
+            let oldest = *inner.held.keys().min().expect("held drops");
+            inner.held.remove(&oldest);
+        }
         if let Some(listener) = &inner.listener {
             let _ = listener.send(Dropped { id, names });
         }

@@ -34,10 +34,9 @@ fn main() {
     for (n, source) in pdfs.iter().enumerate() {
         let pdf = plain(source, &scratch, n);
         let started = Instant::now();
-        let reference = pdftotext(&pdf);
+        let (reference, reference_rss) = pdftotext(&pdf);
         let reference_time = started.elapsed();
         let pages = reference.len();
-        let reference_rss = last_child_rss_kib();
         let entry = totals.entry("pdftotext").or_default();
         entry.add_ok(pages, reference_time, reference_rss, 1.0, 1.0);
         let mut row = format!(
@@ -147,31 +146,30 @@ fn plain(source: &Path, scratch: &Path, n: usize) -> PathBuf {
     }
 }
 
-/// pdftotext's pages (it ends each page with a form feed).
-fn pdftotext(pdf: &Path) -> Vec<String> {
-    let output = Command::new("pdftotext")
+/// pdftotext's pages (it ends each page with a form feed), and its own peak RSS (KiB).
+// The child is reaped by wait4, which also gives its resource usage.
+#[allow(clippy::zombie_processes)]
+fn pdftotext(pdf: &Path) -> (Vec<String>, u64) {
+    let mut child = Command::new("pdftotext")
         .arg(pdf)
         .arg("-")
-        .output()
+        .stdout(Stdio::piped())
+        .spawn()
         .expect("pdftotext (poppler-utils) is installed");
-    assert!(
-        output.status.success(),
-        "pdftotext failed on {}",
-        pdf.display()
-    );
-    let text = String::from_utf8_lossy(&output.stdout);
+    let mut out = Vec::new();
+    child.stdout.take().unwrap().read_to_end(&mut out).unwrap();
+    let mut status = 0;
+    // SAFETY: a zeroed rusage is a valid value for wait4 to fill.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: wait4 reaps this child (not waited for otherwise) and fills the struct given.
+    unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert_eq!(status, 0, "pdftotext failed on {}", pdf.display());
+    let text = String::from_utf8_lossy(&out);
     let mut pages: Vec<String> = text.split('\u{c}').map(str::to_owned).collect();
     if pages.last().is_some_and(|p| p.trim().is_empty()) {
         pages.pop();
     }
-    pages
-}
-
-fn last_child_rss_kib() -> u64 {
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: getrusage writes into the struct it is given.
-    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
-    usage.ru_maxrss as u64
+    (pages, usage.ru_maxrss as u64)
 }
 
 /// Runs one library on one PDF in a child: its pages, the wall time, its peak RSS.

@@ -134,4 +134,81 @@ impl Testing<'_> {
             .write(move |tx| Ok(tx.documents().claim_next(now, until)?.is_some()))
             .await
     }
+
+    /// The passages of a workspace's documents: (document name, page, text), in order.
+    pub async fn passages_of_workspace(
+        &self,
+        workspace_id: Uuid,
+    ) -> Result<Vec<(String, Option<u32>, String)>> {
+        self.0
+            .inner
+            .store
+            .read(move |tx| {
+                let mut out = Vec::new();
+                for document in tx.documents().in_workspace(workspace_id)? {
+                    for (page, text) in tx.passages().of_document(document.id)? {
+                        out.push((document.name.clone(), page, text));
+                    }
+                }
+                Ok(out)
+            })
+            .await
+    }
+
+    /// Makes `copies` more ready documents in `to` holding the passages of `from`'s
+    /// documents (for benchmarks over many passages); how many passages were written.
+    pub async fn copy_passages(&self, from: Uuid, to: Uuid, copies: usize) -> Result<usize> {
+        use crate::store::documents::{Inserted, NewDocument, NewPassage};
+        self.0
+            .inner
+            .store
+            .write(move |tx| {
+                let documents = tx.documents().in_workspace(from)?;
+                let mut written = 0;
+                for copy in 0..copies {
+                    for document in &documents {
+                        let passages: Vec<NewPassage> = tx
+                            .passages()
+                            .of_document(document.id)?
+                            .into_iter()
+                            .map(|(page, text)| NewPassage {
+                                page,
+                                heading: String::new(),
+                                text,
+                            })
+                            .collect();
+                        let sha = format!("{copy:08}{}", &document.sha256[8..]);
+                        let Inserted::New(new) = tx.documents().insert(
+                            &NewDocument {
+                                id: Uuid::new_v4(),
+                                workspace_id: to,
+                                name: &format!("copy {copy} of {}", document.name),
+                                format: document.format,
+                                bytes: document.bytes,
+                                sha256: &sha,
+                                folder: None,
+                            },
+                            0,
+                        )?
+                        else {
+                            continue;
+                        };
+                        let job = tx
+                            .documents()
+                            .claim_next(0, 1)?
+                            .expect("the copy just queued");
+                        tx.documents().finish_ready(
+                            new.id,
+                            job.attempts,
+                            document.pages,
+                            &passages,
+                            0,
+                        )?;
+                        written += passages.len();
+                    }
+                }
+                Ok(written)
+            })
+            .await
+    }
 }

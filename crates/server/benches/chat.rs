@@ -11,6 +11,9 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+mod support;
+use support::{ms, percentile, time_to};
+
 const SAMPLES: usize = 60;
 const CONVERSATIONS: usize = 10_000;
 const MESSAGES_PER_CONVERSATION: usize = 10;
@@ -25,28 +28,6 @@ impl Drop for ServerProcess {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-fn percentile(sorted: &[Duration], q: f64) -> Duration {
-    sorted[((sorted.len() as f64 - 1.0) * q).round() as usize]
-}
-
-fn ms(d: Duration) -> String {
-    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
-
-/// Reads a streamed response until `marker` shows up; returns the time it took.
-async fn time_to(mut response: reqwest::Response, marker: &str, started: Instant) -> Duration {
-    let mut seen = String::new();
-    while let Some(chunk) = response.chunk().await.unwrap() {
-        seen.push_str(&String::from_utf8_lossy(&chunk));
-        if seen.contains(marker) {
-            let elapsed = started.elapsed();
-            while response.chunk().await.unwrap().is_some() {}
-            return elapsed;
-        }
-    }
-    panic!("{marker} never came in:\n{seen}");
 }
 
 /// A deterministic word generator, so every run searches the same text.

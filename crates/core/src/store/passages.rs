@@ -19,6 +19,10 @@ pub(crate) struct PassageHit {
 }
 
 pub(crate) trait Passages {
+    /// A document's passages in order, as (page, text) (for tests and benchmarks).
+    #[cfg(feature = "testing")]
+    fn of_document(&self, document_id: Uuid) -> Result<Vec<(Option<u32>, String)>>;
+
     /// The passages of the ready documents of `workspace_id` that match `terms`, best first.
     fn search(
         &self,

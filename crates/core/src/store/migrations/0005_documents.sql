@@ -40,27 +40,32 @@ CREATE INDEX documents_to_index ON documents(status, created_at) WHERE status IN
 CREATE INDEX documents_by_sha256 ON documents(sha256);
 CREATE INDEX documents_by_folder ON documents(folder_id, folder_path);
 
--- A passage: a few hundred words of one page, under its heading path.
+-- A passage: a few hundred words of one page, under its heading path. `scope` is one token
+-- naming its workspace ("w" and the id's hex), so a search matches it with the words and
+-- scores no other workspace's passages.
 CREATE TABLE passages (
     id          INTEGER PRIMARY KEY,
     document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
     seq         INTEGER NOT NULL,
     page        INTEGER,
     heading     TEXT NOT NULL DEFAULT '',
-    text        TEXT NOT NULL
+    text        TEXT NOT NULL,
+    scope       TEXT NOT NULL
 ) STRICT;
 CREATE INDEX passages_by_document ON passages(document_id, seq);
 
 CREATE VIRTUAL TABLE passages_fts USING fts5(
-    text, heading,
+    text, heading, scope,
     content = 'passages', content_rowid = 'id',
     tokenize = 'porter unicode61 remove_diacritics 2'
 );
 CREATE TRIGGER passages_fts_insert AFTER INSERT ON passages BEGIN
-    INSERT INTO passages_fts (rowid, text, heading) VALUES (new.id, new.text, new.heading);
+    INSERT INTO passages_fts (rowid, text, heading, scope)
+    VALUES (new.id, new.text, new.heading, new.scope);
 END;
 CREATE TRIGGER passages_fts_delete AFTER DELETE ON passages BEGIN
-    INSERT INTO passages_fts (passages_fts, rowid, text, heading) VALUES ('delete', old.id, old.text, old.heading);
+    INSERT INTO passages_fts (passages_fts, rowid, text, heading, scope)
+    VALUES ('delete', old.id, old.text, old.heading, old.scope);
 END;
 
 -- A citation of a workspace's own passage names its document (which may be deleted later:

@@ -13,6 +13,15 @@ use crate::store::Millis;
 
 const COLUMNS: &str = "id, workspace_id, name, format, bytes, sha256, status, pages, pages_done, chunks, error_code, error_message, folder_id, folder_path, created_at, indexed_at";
 
+/// The token that names a workspace in the index: "w" and its id's hex digits.
+fn scope_token(workspace_id: &str) -> String {
+    let hex: String = workspace_id
+        .chars()
+        .filter(char::is_ascii_hexdigit)
+        .collect();
+    format!("w{hex}")
+}
+
 fn corrupt(what: &str) -> Error {
     Error::internal(anyhow::anyhow!("a stored document has an unknown {what}"))
 }
@@ -276,8 +285,14 @@ impl Documents for SqliteTx<'_> {
         self.0
             .prepare_cached("DELETE FROM passages WHERE document_id = ?1")?
             .execute([&document_id])?;
+        let workspace: String = self
+            .0
+            .prepare_cached("SELECT workspace_id FROM documents WHERE id = ?1")?
+            .query_row([&document_id], |row| row.get(0))?;
+        let scope = scope_token(&workspace);
         let mut insert = self.0.prepare_cached(
-            "INSERT INTO passages (document_id, seq, page, heading, text) VALUES (?1, ?2, ?3, ?4, ?5)",
+            "INSERT INTO passages (document_id, seq, page, heading, text, scope)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
         for (seq, passage) in passages.iter().enumerate() {
             insert.execute(rusqlite::params![
@@ -285,7 +300,8 @@ impl Documents for SqliteTx<'_> {
                 seq as i64,
                 passage.page,
                 passage.heading,
-                passage.text
+                passage.text,
+                scope
             ])?;
         }
         self.0
@@ -422,6 +438,17 @@ impl Documents for SqliteTx<'_> {
 }
 
 impl Passages for SqliteTx<'_> {
+    #[cfg(feature = "testing")]
+    fn of_document(&self, document_id: Uuid) -> Result<Vec<(Option<u32>, String)>> {
+        let mut statement = self.0.prepare_cached(
+            "SELECT page, text FROM passages WHERE document_id = ?1 ORDER BY seq",
+        )?;
+        let rows = statement.query_map([document_id.to_string()], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
     fn search(
         &self,
         workspace_id: Uuid,
@@ -431,36 +458,39 @@ impl Passages for SqliteTx<'_> {
         if terms.words().is_empty() {
             return Ok(Vec::new());
         }
-        // Each term quoted (so FTS5 reads no operator in it), any of them: bm25 ranks
-        // passages with more, and rarer, terms first. The text weighs more than the heading.
-        let query = terms
+        // The workspace's token, and any of the words, each quoted (so FTS5 reads no
+        // operator in them): bm25 ranks passages with more, and rarer, words first; the text
+        // weighs more than the heading, the workspace's token nothing. Only the best few are
+        // joined to their documents.
+        let words = terms
             .words()
             .iter()
             .map(|term| format!("\"{}\"", term.replace('"', "\"\"")))
             .collect::<Vec<_>>()
             .join(" OR ");
+        let query = format!(
+            "scope : \"{}\" AND {{text heading}} : ({words})",
+            scope_token(&workspace_id.to_string())
+        );
         let mut statement = self.0.prepare_cached(
-            "SELECT p.id, d.id, d.name, p.heading, p.page, p.text, bm25(passages_fts, 1.0, 0.5) AS rank
-             FROM passages_fts
-             JOIN passages p ON p.id = passages_fts.rowid
+            "SELECT p.id, d.id, d.name, p.heading, p.page, p.text, best.rank
+             FROM (SELECT rowid, bm25(passages_fts, 1.0, 0.5, 0.0) AS rank FROM passages_fts
+                   WHERE passages_fts MATCH ?1 ORDER BY rank LIMIT ?2) best
+             JOIN passages p ON p.id = best.rowid
              JOIN documents d ON d.id = p.document_id
-             WHERE passages_fts MATCH ?1 AND d.workspace_id = ?2 AND d.status = 'ready'
-             ORDER BY rank LIMIT ?3",
+             ORDER BY best.rank",
         )?;
-        let rows = statement.query_map(
-            rusqlite::params![query, workspace_id.to_string(), limit],
-            |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, String>(1)?,
-                    row.get::<_, String>(2)?,
-                    row.get::<_, String>(3)?,
-                    row.get::<_, Option<u32>>(4)?,
-                    row.get::<_, String>(5)?,
-                    row.get::<_, f64>(6)?,
-                ))
-            },
-        )?;
+        let rows = statement.query_map(rusqlite::params![query, limit], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, Option<u32>>(4)?,
+                row.get::<_, String>(5)?,
+                row.get::<_, f64>(6)?,
+            ))
+        })?;
         rows.map(|row| {
             let (passage_id, document_id, name, heading, page, text, rank) = row?;
             Ok(PassageHit {
