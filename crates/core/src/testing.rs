@@ -157,7 +157,18 @@ impl Testing<'_> {
 
     /// Makes `copies` more ready documents in `to` holding the passages of `from`'s
     /// documents (for benchmarks over many passages); how many passages were written.
-    pub async fn copy_passages(&self, from: Uuid, to: Uuid, copies: usize) -> Result<usize> {
+    ///
+    /// Reworded copies (`reword`) deal each document's words anew, in a seeded order, into
+    /// passages of the same lengths: no passage repeats another (identical copies tie, which
+    /// flatters a search that stops at its tenth best score), and each document keeps its
+    /// vocabulary.
+    pub async fn copy_passages(
+        &self,
+        from: Uuid,
+        to: Uuid,
+        copies: usize,
+        reword: bool,
+    ) -> Result<usize> {
         use crate::store::documents::{Inserted, NewDocument, NewPassage};
         self.0
             .inner
@@ -166,8 +177,8 @@ impl Testing<'_> {
                 let documents = tx.documents().in_workspace(from)?;
                 let mut written = 0;
                 for copy in 0..copies {
-                    for document in &documents {
-                        let passages: Vec<NewPassage> = tx
+                    for (nth, document) in documents.iter().enumerate() {
+                        let mut passages: Vec<NewPassage> = tx
                             .passages()
                             .of_document(document.id)?
                             .into_iter()
@@ -177,7 +188,15 @@ impl Testing<'_> {
                                 text,
                             })
                             .collect();
-                        let sha = format!("{copy:08}{}", &document.sha256[8..]);
+                        if reword {
+                            reword_passages(&mut passages, (copy * documents.len() + nth) as u64);
+                        }
+                        // A file hash of its own (a reworded copy is not the verbatim one).
+                        let sha = format!(
+                            "{}{copy:07}{}",
+                            if reword { 'r' } else { '0' },
+                            &document.sha256[8..]
+                        );
                         let Inserted::New(new) = tx.documents().insert(
                             &NewDocument {
                                 id: Uuid::new_v4(),
@@ -210,5 +229,26 @@ impl Testing<'_> {
                 Ok(written)
             })
             .await
+    }
+}
+
+/// Deals the words of `passages` anew (xorshift from `seed`, Fisher-Yates) into passages of
+/// the same word counts.
+fn reword_passages(passages: &mut [crate::store::documents::NewPassage], seed: u64) {
+    let mut words: Vec<String> = passages
+        .iter()
+        .flat_map(|p| p.text.split_whitespace().map(str::to_owned))
+        .collect();
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    for i in (1..words.len()).rev() {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        words.swap(i, (state % (i as u64 + 1)) as usize);
+    }
+    let mut dealt = words.into_iter();
+    for passage in passages {
+        let count = passage.text.split_whitespace().count();
+        passage.text = dealt.by_ref().take(count).collect::<Vec<_>>().join(" ");
     }
 }

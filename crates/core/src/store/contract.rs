@@ -37,7 +37,7 @@ macro_rules! contract_tests {
 pub(crate) use contract_tests;
 
 /// Runs `work` in a write transaction and unwraps it.
-async fn write<T: Send + 'static>(
+pub(crate) async fn write<T: Send + 'static>(
     store: &Store,
     work: impl FnOnce(&dyn Tx) -> Result<T> + Send + 'static,
 ) -> T {
@@ -48,7 +48,7 @@ fn hash(byte: u8) -> TokenHash {
     TokenHash([byte; 32])
 }
 
-async fn account(store: &Store, email: &'static str, proven: bool) -> Uuid {
+pub(crate) async fn account(store: &Store, email: &'static str, proven: bool) -> Uuid {
     let id = Uuid::new_v4();
     let inserted = write(store, move |tx| {
         tx.accounts().insert(&NewAccount {
@@ -76,7 +76,12 @@ fn fields(name: &str, shared: bool) -> WorkspaceFields {
     }
 }
 
-async fn workspace(store: &Store, owner: Uuid, name: &'static str, shared: bool) -> Uuid {
+pub(crate) async fn workspace(
+    store: &Store,
+    owner: Uuid,
+    name: &'static str,
+    shared: bool,
+) -> Uuid {
     let id = Uuid::new_v4();
     write(store, move |tx| {
         tx.workspaces()
@@ -759,7 +764,11 @@ pub(crate) async fn history_finds_own_and_proven_domain_conversations_by_words(s
     assert!(retention != budget);
 }
 
-fn new_document<'a>(workspace_id: Uuid, name: &'a str, sha256: &'a str) -> NewDocument<'a> {
+pub(crate) fn new_document<'a>(
+    workspace_id: Uuid,
+    name: &'a str,
+    sha256: &'a str,
+) -> NewDocument<'a> {
     NewDocument {
         id: Uuid::new_v4(),
         workspace_id,

@@ -1,7 +1,7 @@
 use rusqlite::OptionalExtension as _;
 use uuid::Uuid;
 
-use super::{is_unique_violation, uuid, SqliteTx};
+use super::{is_unique_violation, ranking, uuid, SqliteTx};
 use crate::clock::from_millis;
 use crate::domain::documents::{Document, DocumentFolder, DocumentFormat, DocumentStatus};
 use crate::error::{Error, ErrorBody, ErrorCode, Result};
@@ -455,56 +455,139 @@ impl Passages for SqliteTx<'_> {
         terms: &SearchTerms,
         limit: u32,
     ) -> Result<Vec<PassageHit>> {
-        if terms.words().is_empty() {
-            return Ok(Vec::new());
-        }
-        // The workspace's token, and any of the words, each quoted (so FTS5 reads no
-        // operator in them): bm25 ranks passages with more, and rarer, words first; the text
-        // weighs more than the heading, the workspace's token nothing. Only the best few are
-        // joined to their documents.
-        let words = terms
+        // Each word quoted, so FTS5 reads no operator in it, and matched by its stem.
+        let phrases = terms
             .words()
             .iter()
             .map(|term| format!("\"{}\"", term.replace('"', "\"\"")))
-            .collect::<Vec<_>>()
-            .join(" OR ");
-        let query = format!(
-            "scope : \"{}\" AND {{text heading}} : ({words})",
-            scope_token(&workspace_id.to_string())
-        );
-        let mut statement = self.0.prepare_cached(
-            "SELECT p.id, d.id, d.name, p.heading, p.page, p.text, best.rank
-             FROM (SELECT rowid, bm25(passages_fts, 1.0, 0.5, 0.0) AS rank FROM passages_fts
-                   WHERE passages_fts MATCH ?1 ORDER BY rank LIMIT ?2) best
-             JOIN passages p ON p.id = best.rowid
-             JOIN documents d ON d.id = p.document_id
-             ORDER BY best.rank",
-        )?;
-        let rows = statement.query_map(rusqlite::params![query, limit], |row| {
-            Ok((
-                row.get::<_, i64>(0)?,
-                row.get::<_, String>(1)?,
-                row.get::<_, String>(2)?,
-                row.get::<_, String>(3)?,
-                row.get::<_, Option<u32>>(4)?,
-                row.get::<_, String>(5)?,
-                row.get::<_, f64>(6)?,
-            ))
-        })?;
-        rows.map(|row| {
-            let (passage_id, document_id, name, heading, page, text, rank) = row?;
-            Ok(PassageHit {
-                passage_id,
-                document_id: uuid(document_id)?,
-                name,
-                heading,
-                page,
-                text,
-                // bm25() is lower for better matches.
-                score: -rank,
+            .collect::<Vec<_>>();
+        let (rows, hits) = self.1.counts(self.0, &phrases)?;
+        // The words some passage holds, commonest (lowest IDF) first.
+        let mut words = phrases
+            .into_iter()
+            .zip(hits)
+            .filter(|(_, hits)| *hits > 0)
+            .map(|(phrase, hits)| Word {
+                phrase,
+                hits,
+                idf: ranking::idf(rows, hits),
             })
-        })
-        .collect()
+            .collect::<Vec<_>>();
+        if words.is_empty() || limit == 0 {
+            return Ok(Vec::new());
+        }
+        words.sort_by(|a, b| a.idf.total_cmp(&b.idf).then(b.hits.cmp(&a.hits)));
+        let scope = format!("scope : \"{}\"", scope_token(&workspace_id.to_string()));
+
+        // The first pass matches the rarest words, as many as hold together about 1% of the
+        // passages (at least one word); the others only add to the scores (ranking.rs).
+        let budget = (rows / 100).max(1_000);
+        let mut split = words.len() - 1;
+        let mut matched = words[split].hits;
+        while split > 0 && matched + words[split - 1].hits <= budget {
+            split -= 1;
+            matched += words[split].hits;
+        }
+        let best = loop {
+            let best = self.ranked(&scope, &words[split..], &words[..split], limit)?;
+            // The commonest words whose bounds add up to no more than the last score kept
+            // cannot lift a passage that holds none of the others into these results.
+            let floor = match best.get(limit as usize - 1) {
+                Some(&(_, rank)) => -rank,
+                None => 0.0,
+            };
+            let mut bound = 0.0;
+            let mut needless = 0;
+            while needless < words.len()
+                && bound + ranking::upper_bound(words[needless].idf) <= floor
+            {
+                bound += ranking::upper_bound(words[needless].idf);
+                needless += 1;
+            }
+            if needless >= split {
+                break best;
+            }
+            split = needless;
+        };
+
+        let mut statement = self.0.prepare_cached(
+            "SELECT d.id, d.name, p.heading, p.page, p.text
+             FROM passages p JOIN documents d ON d.id = p.document_id WHERE p.id = ?1",
+        )?;
+        best.into_iter()
+            .map(|(passage_id, rank)| {
+                let (document_id, name, heading, page, text) =
+                    statement.query_row([passage_id], |row| {
+                        Ok((
+                            row.get::<_, String>(0)?,
+                            row.get::<_, String>(1)?,
+                            row.get::<_, String>(2)?,
+                            row.get::<_, Option<u32>>(3)?,
+                            row.get::<_, String>(4)?,
+                        ))
+                    })?;
+                Ok(PassageHit {
+                    passage_id,
+                    document_id: uuid(document_id)?,
+                    name,
+                    heading,
+                    page,
+                    text,
+                    // The rank is lower for better matches.
+                    score: -rank,
+                })
+            })
+            .collect()
+    }
+}
+
+/// A word of a search, with the passages holding it.
+struct Word {
+    /// The FTS5 phrase: the word, quoted.
+    phrase: String,
+    hits: u64,
+    idf: f64,
+}
+
+impl SqliteTx<'_> {
+    /// The best `limit` passages of the workspace (`scope`) holding one of `matched`, scored
+    /// with `matched` and `scored` alike, as (passage id, rank: lower is better).
+    fn ranked(
+        &self,
+        scope: &str,
+        matched: &[Word],
+        scored: &[Word],
+        limit: u32,
+    ) -> Result<Vec<(i64, f64)>> {
+        let any = |words: &[Word]| {
+            words
+                .iter()
+                .map(|w| w.phrase.as_str())
+                .collect::<Vec<_>>()
+                .join(" OR ")
+        };
+        // Every passage of the workspace holds its token, so the second group matches them
+        // all: its words are there to be counted, not to match.
+        let mut query = format!("{scope} AND {{text heading}} : ({})", any(matched));
+        let mut weights = vec![0.0];
+        weights.extend(matched.iter().map(|w| w.idf));
+        if !scored.is_empty() {
+            query.push_str(&format!(
+                " AND ({scope} OR {{text heading}} : ({}))",
+                any(scored)
+            ));
+            weights.push(0.0);
+            weights.extend(scored.iter().map(|w| w.idf));
+        }
+        let mut statement = self.0.prepare_cached(
+            "SELECT rowid, docent_bm25(passages_fts, ?2) AS rank FROM passages_fts
+             WHERE passages_fts MATCH ?1 ORDER BY rank LIMIT ?3",
+        )?;
+        let rows = statement.query_map(
+            rusqlite::params![query, ranking::weights_blob(&weights), limit],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
     }
 }
 
@@ -515,17 +598,22 @@ mod tests {
     use crate::store::contract::passages_are_searched_per_workspace_and_leave_with_their_document;
     use crate::store::Store;
 
-    /// Deleting documents and workspaces (whose documents go by cascade) leaves the full-text
-    /// index exactly in line with the passages: FTS5's own integrity check passes.
-    #[tokio::test]
-    async fn the_index_keeps_no_entry_of_a_deleted_passage() {
+    /// A store over a fresh file, with its SQLite side for raw checks (and the temp dir it lives in).
+    async fn opened() -> (Store, Arc<super::super::SqliteStore>, tempfile::TempDir) {
         let dir = tempfile::tempdir().unwrap();
         let sqlite = Arc::new(
             super::super::SqliteStore::open(&dir.path().join("docent.sqlite3"))
                 .await
                 .unwrap(),
         );
-        let store = Store::new(sqlite.clone());
+        (Store::new(sqlite.clone()), sqlite, dir)
+    }
+
+    /// Deleting documents and workspaces (whose documents go by cascade) leaves the full-text
+    /// index exactly in line with the passages: FTS5's own integrity check passes.
+    #[tokio::test]
+    async fn the_index_keeps_no_entry_of_a_deleted_passage() {
+        let (store, sqlite, _dir) = opened().await;
         passages_are_searched_per_workspace_and_leave_with_their_document(&store).await;
         let left: i64 = sqlite
             .with_connection(|conn| {
@@ -538,5 +626,198 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(left, 1, "only the one document left has a passage");
+    }
+
+    /// Words with a spread like a real library's: word `i` is drawn with weight 1/(i+1), so a
+    /// few are in most passages and most are rare. Letters only, so the index keeps them whole.
+    fn word(i: usize) -> String {
+        let mut word = String::from("q");
+        let mut n = i;
+        loop {
+            word.push((b'a' + (n % 26) as u8) as char);
+            n /= 26;
+            if n == 0 {
+                break word;
+            }
+        }
+    }
+
+    /// A small, seeded generator (the test must find the same passages every run).
+    struct Lcg(u64);
+    impl Lcg {
+        fn next(&mut self) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            self.0 >> 33
+        }
+        fn below(&mut self, n: u64) -> u64 {
+            self.next() % n
+        }
+        /// A word index, Zipf-like over `vocabulary` words.
+        fn zipf(&mut self, cumulative: &[f64]) -> usize {
+            let total = cumulative[cumulative.len() - 1];
+            let x = (self.next() as f64 / (1_u64 << 31) as f64) * total;
+            cumulative
+                .partition_point(|c| *c < x)
+                .min(cumulative.len() - 1)
+        }
+    }
+
+    /// The search's passes (ranking.rs) find what scoring every passage the words match finds,
+    /// by FTS5's own bm25(): the same scores, in the same order, for common words and rare ones,
+    /// few results and many, in either workspace, and again once the index has changed.
+    #[tokio::test]
+    async fn the_search_finds_what_scoring_every_match_finds() {
+        use uuid::Uuid;
+
+        use crate::store::contract::{account, new_document, workspace, write};
+        use crate::store::documents::{Inserted, NewPassage};
+        use crate::store::passages::SearchTerms;
+
+        let (store, sqlite, _dir) = opened().await;
+        let ada = account(&store, "ada@example.com", true).await;
+        let workspaces = [
+            workspace(&store, ada, "Mine", false).await,
+            workspace(&store, ada, "Other", false).await,
+        ];
+        let vocabulary = 3_000;
+        let cumulative = (0..vocabulary)
+            .scan(0.0, |sum, i| {
+                *sum += 1.0 / (i as f64 + 1.0);
+                Some(*sum)
+            })
+            .collect::<Vec<f64>>();
+        let mut rng = Lcg(7);
+        let add = |rng: &mut Lcg, documents: usize, first: usize| {
+            (0..documents)
+                .map(|d| {
+                    let passages = (0..40)
+                        .map(|p| NewPassage {
+                            page: Some(p / 3 + 1),
+                            heading: (0..rng.below(4))
+                                .map(|_| word(rng.zipf(&cumulative)))
+                                .collect::<Vec<_>>()
+                                .join(" "),
+                            text: (0..40 + rng.below(260))
+                                .map(|_| word(rng.zipf(&cumulative)))
+                                .collect::<Vec<_>>()
+                                .join(" "),
+                        })
+                        .collect::<Vec<_>>();
+                    (
+                        workspaces[usize::from(d % 4 == 3)],
+                        format!("doc-{}", first + d),
+                        passages,
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let insert = |documents: Vec<(Uuid, String, Vec<NewPassage>)>| {
+            let store = &store;
+            async move {
+                for (ws, name, passages) in documents {
+                    write(store, move |tx| {
+                        let sha = format!("{name}-sha");
+                        let Inserted::New(d) =
+                            tx.documents().insert(&new_document(ws, &name, &sha), 1)?
+                        else {
+                            panic!("a new document")
+                        };
+                        let job = tx.documents().claim_next(2, 3)?.expect("its job");
+                        tx.documents()
+                            .finish_ready(d.id, job.attempts, Some(14), &passages, 4)?;
+                        Ok(())
+                    })
+                    .await;
+                }
+            }
+        };
+        insert(add(&mut rng, 60, 0)).await;
+
+        let compare = |rng: &mut Lcg, queries: usize| {
+            (0..queries)
+                .map(|_| {
+                    let words = (0..1 + rng.below(10))
+                        .map(|_| {
+                            // Half the words from the whole spread, half among the commonest.
+                            if rng.below(2) == 0 {
+                                word(rng.below(vocabulary as u64) as usize)
+                            } else {
+                                word(rng.zipf(&cumulative))
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" ");
+                    let ws = workspaces[rng.below(2) as usize];
+                    let limit = [1, 3, 10, 50][rng.below(4) as usize];
+                    (words, ws, limit)
+                })
+                .collect::<Vec<_>>()
+        };
+        let check = |queries: Vec<(String, Uuid, u32)>| {
+            let store = &store;
+            let sqlite = &sqlite;
+            async move {
+                for (words, ws, limit) in queries {
+                    let terms = SearchTerms::parse(&words).unwrap();
+                    let found = {
+                        let terms = terms.clone();
+                        write(store, move |tx| tx.passages().search(ws, &terms, limit)).await
+                    };
+                    let query = format!(
+                        "scope : \"{}\" AND {{text heading}} : ({})",
+                        super::scope_token(&ws.to_string()),
+                        terms
+                            .words()
+                            .iter()
+                            .map(|w| format!("\"{w}\""))
+                            .collect::<Vec<_>>()
+                            .join(" OR ")
+                    );
+                    let every: Vec<(i64, f64)> = sqlite
+                        .with_connection(move |conn| {
+                            let mut statement = conn.prepare(
+                                "SELECT rowid, bm25(passages_fts, 1.0, 0.5, 0.0) AS rank FROM passages_fts
+                                 WHERE passages_fts MATCH ?1 ORDER BY rank LIMIT ?2",
+                            )?;
+                            let rows = statement.query_map(rusqlite::params![query, limit], |row| {
+                                Ok((row.get(0)?, -row.get::<_, f64>(1)?))
+                            })?;
+                            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+                        })
+                        .await
+                        .unwrap();
+                    assert_eq!(
+                        found.len(),
+                        every.len(),
+                        "as many results for {words:?} (limit {limit})"
+                    );
+                    for (at, (hit, (id, score))) in found.iter().zip(&every).enumerate() {
+                        assert!(
+                            (hit.score - score).abs() <= 1e-9 * score.abs().max(1.0),
+                            "result {at} of {words:?}: score {} where bm25() gives {score}",
+                            hit.score
+                        );
+                        // Equal scores may come in either order; a score of its own is one passage.
+                        let tied = every
+                            .iter()
+                            .filter(|(_, s)| (s - score).abs() <= 1e-9)
+                            .count();
+                        if tied == 1 {
+                            assert_eq!(hit.passage_id, *id, "result {at} of {words:?}");
+                        }
+                    }
+                }
+            }
+        };
+        check(compare(&mut rng, 300)).await;
+        // Documents added (the word counts kept between searches are now stale), then deleted.
+        insert(add(&mut rng, 10, 60)).await;
+        check(compare(&mut rng, 100)).await;
+        let first = write(&store, move |tx| tx.documents().in_workspace(workspaces[0])).await[0].id;
+        assert!(write(&store, move |tx| tx.documents().delete(first)).await);
+        check(compare(&mut rng, 100)).await;
     }
 }

@@ -13,12 +13,13 @@ mod history;
 mod login_attempts;
 mod messages;
 mod outbox;
+mod ranking;
 mod sessions;
 mod workspaces;
 
 use std::any::Any;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -53,10 +54,13 @@ pub(crate) struct SqliteStore {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
     permits: Semaphore,
+    /// Word counts for ranking searches, shared by the pool's connections.
+    term_stats: Arc<ranking::TermStats>,
 }
 
-/// One SQLite transaction, seen through the aggregates' traits.
-pub(crate) struct SqliteTx<'a>(&'a rusqlite::Transaction<'a>);
+/// One SQLite transaction, seen through the aggregates' traits (and the store's word counts,
+/// which searches rank with).
+pub(crate) struct SqliteTx<'a>(&'a rusqlite::Transaction<'a>, &'a ranking::TermStats);
 
 impl Tx for SqliteTx<'_> {
     fn accounts(&self) -> &dyn Accounts {
@@ -113,6 +117,7 @@ impl SqliteStore {
             path,
             idle: Mutex::new(vec![first]),
             permits: Semaphore::new(POOL_SIZE),
+            term_stats: Arc::default(),
         })
     }
 
@@ -147,6 +152,7 @@ impl SqliteStore {
 
 impl Backend for SqliteStore {
     fn run(&self, mode: Mode, work: Work) -> BoxFuture<'_, Result<Box<dyn Any + Send>>> {
+        let term_stats = self.term_stats.clone();
         Box::pin(self.with_connection(move |conn| {
             // A writer takes the write lock at once (IMMEDIATE), so it never has to upgrade a
             // read lock and fail; a reader's snapshot starts at its first read.
@@ -155,7 +161,7 @@ impl Backend for SqliteStore {
                 Mode::Read => TransactionBehavior::Deferred,
             };
             let tx = conn.transaction_with_behavior(behavior)?;
-            let value = work(&SqliteTx(&tx))?;
+            let value = work(&SqliteTx(&tx, &term_stats))?;
             tx.commit()?;
             Ok(value)
         }))
@@ -234,6 +240,7 @@ fn connect(path: &Path) -> Result<Connection> {
     // Deleted and overwritten content (sent emails' one-time links) is zeroed, not left behind.
     conn.pragma_update(None, "secure_delete", "ON")?;
     conn.set_prepared_statement_cache_capacity(64);
+    ranking::register(&conn)?;
     Ok(conn)
 }
 
