@@ -647,6 +647,7 @@ pub async fn app_status(shell: State<'_, Shell>) -> Result<AppStatus, ErrorBody>
     Ok(AppStatus {
         connectivity: shell.docent.chat().connectivity().await,
         session_storage: shell.session_storage(),
+        max_document_bytes: shell.docent.documents().max_document_bytes(),
     })
 }
 

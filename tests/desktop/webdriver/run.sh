@@ -11,12 +11,14 @@
 #   - tauri-driver, which starts WebKitWebDriver, which starts the app with a fresh data dir and
 #     DOCENT_* settings pointing at the fakes,
 # then runs test.mjs: register, sign in with the password, open Personal, ask a question and
-# see the streamed answer with its citation chips. Screenshots and every process's log go to
-# tests/artifacts/desktop/. Everything started here is stopped on exit.
+# see the streamed answer with its citation chips; add a PDF and a folder through the OS's file
+# dialogs (answered with xdotool on the virtual display) and search them; restart. Screenshots
+# and every process's log go to tests/artifacts/desktop/. Everything started here is stopped on
+# exit.
 #
 # Needs: tauri-driver 2 (`cargo install tauri-driver --version ^2 --locked`; found on PATH or in
 # ~/.cargo/bin), WebKitWebDriver (Debian: webkit2gtk-driver), xvfb-run (xvfb), dbus-run-session
-# (dbus), gnome-keyring, Node.js 20.19 or newer.
+# (dbus), gnome-keyring, xdotool (for the OS's file dialogs), Node.js 20.19 or newer.
 #
 # Environment:
 #   DESKTOP_ARTIFACTS   where screenshots and logs go (default: tests/artifacts/desktop; emptied first)
@@ -177,6 +179,7 @@ command -v xvfb-run >/dev/null || die "xvfb-run is missing (apt-get install xvfb
 command -v dbus-run-session >/dev/null || die "dbus-run-session is missing (apt-get install dbus)"
 command -v gnome-keyring-daemon >/dev/null || echo "    (no gnome-keyring-daemon: the app will keep its session in memory)"
 command -v node >/dev/null || die "node is missing (Node.js 20.19 or newer)"
+command -v xdotool >/dev/null || die "xdotool is missing (apt-get install xdotool): it answers the app's file dialogs"
 
 if [ ! -d "$HERE/node_modules/webdriverio" ] || [ "$HERE/package-lock.json" -nt "$HERE/node_modules/.package-lock.json" ]; then
   say "Installing the WebDriver client (npm ci)"

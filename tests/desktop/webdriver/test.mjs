@@ -1,6 +1,8 @@
 // The desktop app through WebDriver: register, sign in with the password, open the Personal
-// workspace, ask a question, see the answer stream in with its citation chips [1] [2]; then
-// restart it: the keyring signs the user back in (auto-login) until they log out.
+// workspace, ask a question, see the answer stream in with its citation chips [1] [2]; add a
+// PDF and a folder through the OS's own pickers (GTK dialogs, answered with xdotool), see the
+// folder kept in sync and search both; then restart it: the keyring signs the user back in
+// (auto-login) and the folder is still in sync, until they log out.
 //
 // Run it through run.sh, which starts the fakes, tauri-driver and a virtual display, and
 // passes: WD_PORT (tauri-driver), WD_APPLICATION (the app to start), WD_ARTIFACTS,
@@ -9,8 +11,12 @@
 // The steps run in order; the first that fails ends the run (the rest are counted skipped),
 // with a screenshot and the page's HTML saved as failure.png and failure.html.
 
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { remote } from 'webdriverio';
 import { ANSWER, CHUNKS } from '../../e2e/support/fakes.mjs';
 
@@ -32,6 +38,9 @@ const env = {
   retrievalURL: required('E2E_RETRIEVAL_URL'),
 };
 
+const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../data/documents');
+// The folder kept in sync: made here, filled and changed on disk by the steps.
+const FOLDER = mkdtempSync(path.join(os.tmpdir(), 'docent-folder-'));
 const PASSWORD = 'Tangerine-Orbit-Quietly-47';
 const EMAIL = `desktop-${Date.now().toString(36)}@example.test`;
 const QUESTION = 'What is our remote work policy?';
@@ -104,6 +113,78 @@ async function snap(browser, step) {
 async function requestsOf(url) {
   const response = await fetch(`${url}/__requests`);
   return response.json();
+}
+
+const xdotool = (...args) => promisify(execFile)('xdotool', args);
+
+/**
+ * Answers the OS's file dialog (GTK's, a window of its own that WebDriver cannot reach) titled
+ * `title`, with keys sent through the X server (XTEST), as a person's would: to the home folder
+ * (Alt+Home: out of "Recent", where the location bar opens nothing), the location bar (Ctrl+L),
+ * `target` typed over what it held, Enter, which chooses a file. For a folder, Enter takes the
+ * completion ("/"), Enter again opens the folder in the dialog, and "Open" (Alt+O) chooses it.
+ * The dialog shows no sign of being ready for keys, so a try it did not take is made again.
+ */
+async function answerFileDialog(title, target, { folder = false } = {}) {
+  const open = () => xdotool('search', '--onlyvisible', '--name', `^${title}$`);
+  const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  const { stdout } = await until(() => open().catch(() => null), `the file dialog "${title}" opened`, { interval: 250 });
+  const dialog = stdout.trim().split('\n').pop();
+  for (let attempt = 1; ; attempt += 1) {
+    await xdotool('windowfocus', '--sync', dialog).catch(() => {});
+    await pause(700 * attempt);
+    await xdotool('key', '--clearmodifiers', 'alt+Home');
+    await pause(400 * attempt);
+    await xdotool('key', '--clearmodifiers', 'ctrl+l');
+    await xdotool('key', '--clearmodifiers', 'ctrl+a');
+    await xdotool('type', '--delay', '10', target);
+    await pause(400 * attempt);
+    await xdotool('key', 'Return');
+    if (folder) {
+      await pause(500 * attempt);
+      await xdotool('key', 'Return');
+      await pause(600 * attempt);
+      await xdotool('key', '--clearmodifiers', 'alt+o');
+    }
+    try {
+      await until(() => open().then(() => false, () => true), `the file dialog "${title}" closed`, {
+        timeout: 5_000,
+        interval: 250,
+      });
+      return;
+    } catch (error) {
+      if (attempt < 3) continue;
+      // The page's screenshot cannot show the dialog: the screen's can (an X window dump).
+      await promisify(execFile)('xwd', ['-root', '-silent', '-out', path.join(env.artifacts, 'dialog.xwd')]).catch(() => {});
+      throw error;
+    }
+  }
+}
+
+/** The names in the Documents list, each with its status line. */
+async function documentsListed(browser) {
+  return browser.execute(() =>
+    [...document.querySelectorAll('ul[aria-label="Documents"] li.document-item')].map((item) => ({
+      name: item.querySelector('.document-name')?.textContent?.trim() ?? '',
+      status: item.querySelector('.document-status, [role="progressbar"]')?.textContent?.trim() ?? '',
+      meta: item.querySelector('.meta')?.textContent?.replace(/\s+/g, ' ').trim() ?? '',
+    })),
+  );
+}
+
+/** Waits until the Documents list holds exactly `names`, each read ("Ready"). */
+async function expectDocuments(browser, names, what, timeout = 30_000) {
+  const want = [...names].sort();
+  await until(
+    async () => {
+      const listed = await documentsListed(browser);
+      const got = listed.map((doc) => doc.name).sort();
+      return JSON.stringify(got) === JSON.stringify(want) && listed.every((doc) => doc.status.startsWith('Ready'));
+    },
+    `${what}: the list shows ${JSON.stringify(want)}, each Ready (it shows ${JSON.stringify(await documentsListed(browser).catch(() => []))})`,
+    { timeout, interval: 250 },
+  );
+  return documentsListed(browser);
 }
 
 /** The signed-in workspaces view. */
@@ -265,6 +346,93 @@ const steps = [
     },
   ],
   [
+    'Documents: "Add files…" opens the OS picker; the chosen PDF is read, page by page',
+    async (browser) => {
+      await (await shown(browser, '//a[normalize-space()="Documents"]', 'the Documents link of the chat')).click();
+      await hasText(browser, 'h1#documents-title', 'Documents of Personal', 'the Documents view');
+      await shown(browser, '//div[@class="empty" or contains(@class,"empty")]', 'the empty list');
+      const add = await shown(browser, '//button[normalize-space()="Add files…"]', 'the "Add files…" button');
+      await add.click();
+      await answerFileDialog('Add documents', path.join(FIXTURES, 'three-pages.pdf'));
+      const [pdf] = await expectDocuments(browser, ['three-pages.pdf'], 'the picked PDF');
+      check(/^Ready · 3 pages · \d+ passages?$/.test(pdf.status), `the PDF was read page by page: ${pdf.status}`);
+      check(pdf.meta.startsWith('PDF'), `the PDF is named a PDF: ${pdf.meta}`);
+      await snap(browser, 'documents-file');
+    },
+  ],
+  [
+    'Documents: "Add folder…" keeps a folder in sync: its files are read, new ones come, removed ones go',
+    async (browser) => {
+      copyFileSync(path.join(FIXTURES, 'handbook.md'), path.join(FOLDER, 'handbook.md'));
+      copyFileSync(path.join(FIXTURES, 'notes.txt'), path.join(FOLDER, 'notes.txt'));
+      await (await shown(browser, '//button[normalize-space()="Add folder…"]', 'the "Add folder…" button')).click();
+      await answerFileDialog('Add a folder', FOLDER, { folder: true });
+      await hasText(browser, 'ul.folder-list', FOLDER, 'the folders kept in sync');
+      let listed = await expectDocuments(browser, ['three-pages.pdf', 'handbook.md', 'notes.txt'], "the folder's files");
+      check(
+        listed.filter((doc) => doc.meta.includes('· from ')).length === 2,
+        `the folder's two files say where they come from: ${JSON.stringify(listed)}`,
+      );
+      await snap(browser, 'documents-folder');
+
+      // A file added to the folder on disk arrives; one removed there leaves.
+      copyFileSync(path.join(FIXTURES, 'handbook.html'), path.join(FOLDER, 'handbook.html'));
+      await expectDocuments(browser, ['three-pages.pdf', 'handbook.md', 'notes.txt', 'handbook.html'], 'a file added to the folder');
+      rmSync(path.join(FOLDER, 'notes.txt'));
+      await expectDocuments(browser, ['three-pages.pdf', 'handbook.md', 'handbook.html'], 'a file removed from the folder');
+    },
+  ],
+  [
+    'Documents: search finds the passages of the folder and of the PDF; a hit opens its page',
+    async (browser) => {
+      const searchFor = async (words) => {
+        await fill(browser, '#document-search', words);
+        await (await browser.$('form[role="search"] button[type="submit"]')).click();
+        await hasText(browser, '.live[role="status"]', `“${words}”`, `the search for ${words}`);
+        return browser.execute(() =>
+          [...document.querySelectorAll('ol[aria-label="Search results"] li')].map((hit) => ({
+            name: hit.querySelector('.result-name')?.textContent?.trim(),
+            page: hit.querySelector('.result-page')?.textContent?.trim() ?? null,
+          })),
+        );
+      };
+      // notes.txt left the folder, and its passages the index.
+      check((await searchFor('Rheinauhafen')).length === 0, 'a removed file is not found');
+      const handbook = await searchFor('Heronsgate');
+      check(handbook[0]?.name === 'handbook.md', `the folder's handbook is found: ${JSON.stringify(handbook)}`);
+      const flagpole = await searchFor('flagpole');
+      check(
+        flagpole[0]?.name === 'three-pages.pdf' && flagpole[0]?.page === 'page 3',
+        `the PDF's third page is found: ${JSON.stringify(flagpole)}`,
+      );
+      await snap(browser, 'documents-search');
+      await (await browser.$('ol[aria-label="Search results"] li:first-child a')).click();
+      await until(async () => /\/app\/d\/[A-Za-z0-9_-]+\?page=3/.test(await browser.getUrl()), 'the viewer opened at page 3');
+      // pdf.js draws page 3 in the app's own webview (WebKitGTK): ink on its canvas, the
+      // passage marked in its text layer.
+      const drawn = await until(
+        () =>
+          browser.execute(() => {
+            const section = [...document.querySelectorAll('section[aria-label]')].find((s) =>
+              /^Page 3 of \d+$/.test(s.getAttribute('aria-label') ?? ''),
+            );
+            if (section?.getAttribute('data-drawn') !== 'true') return null;
+            const canvas = section.querySelector('canvas');
+            const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+            let dark = 0;
+            for (let i = 0; i < data.length; i += 4) if (data[i] < 128 && data[i + 3] > 0) dark += 1;
+            const marked = [...section.querySelectorAll('.text-layer mark.passage')].map((m) => m.textContent).join(' ');
+            return { width: canvas.width, dark, marked };
+          }),
+        'page 3 of the PDF was drawn',
+        { timeout: 30_000, interval: 250 },
+      );
+      check(drawn.width > 100 && drawn.dark > 50, `page 3 has text drawn on it: ${JSON.stringify(drawn)}`);
+      check(drawn.marked.includes('Marigold Lane'), `the passage is marked on page 3: ${JSON.stringify(drawn.marked)}`);
+      await snap(browser, 'documents-viewer');
+    },
+  ],
+  [
     'the app used the settings it was started with: fakes, data dir, keyring',
     async (browser) => {
       const retrieval = await requestsOf(env.retrievalURL);
@@ -311,6 +479,27 @@ const steps = [
         'the conversation is listed after a restart',
       );
       await snap(browser, 'restart-signed-in');
+    },
+  ],
+  [
+    'restart: the folder is still kept in sync (a file added while the app was closed, and one after)',
+    async () => {
+      if (!env.keyring) return;
+      await stopApp();
+      copyFileSync(path.join(FIXTURES, 'latin1.txt'), path.join(FOLDER, 'latin1.txt'));
+      browser = await startApp();
+      await expectWorkspacesView(browser, 30_000);
+      await (await browser.$('a[aria-label="Documents of Personal"]')).click();
+      await hasText(browser, 'h1#documents-title', 'Documents of Personal', 'the Documents view after a restart');
+      await hasText(browser, 'ul.folder-list', FOLDER, 'the folders kept in sync after a restart');
+      await expectDocuments(browser, ['three-pages.pdf', 'handbook.md', 'handbook.html', 'latin1.txt'], 'a file added while the app was closed');
+      copyFileSync(path.join(FIXTURES, 'notes.txt'), path.join(FOLDER, 'notes.txt'));
+      await expectDocuments(
+        browser,
+        ['three-pages.pdf', 'handbook.md', 'handbook.html', 'latin1.txt', 'notes.txt'],
+        'a file added after the restart',
+      );
+      await snap(browser, 'documents-after-restart');
     },
   ],
   [
@@ -403,6 +592,7 @@ for (const [name, run] of steps) {
 }
 
 await stopApp();
+rmSync(FOLDER, { recursive: true, force: true });
 
 results.seconds = (Date.now() - started) / 1000;
 if (env.results) writeFileSync(env.results, JSON.stringify(results, null, 2));

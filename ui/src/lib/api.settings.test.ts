@@ -26,12 +26,14 @@ const wireStatus = {
   llm: { configured: true, reachable: false, message: 'Connection refused.' },
   retrieval: { configured: false, reachable: false, message: 'No retrieval URL is set.' },
   session_storage: 'cookie',
+  max_document_bytes: 100_000_000,
 };
 
 const status: ConnectionStatus = {
   llm: { configured: true, reachable: false, message: 'Connection refused.' },
   retrieval: { configured: false, reachable: false, message: 'No retrieval URL is set.' },
   sessionStorage: 'cookie',
+  maxDocumentBytes: 100_000_000,
 };
 
 describe('settings', () => {

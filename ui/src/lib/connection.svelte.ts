@@ -61,6 +61,7 @@ export function offlineStatus(previous: ConnectionStatus | null): ConnectionStat
     llm: offline(previous?.llm),
     retrieval: offline(previous?.retrieval),
     sessionStorage: previous?.sessionStorage ?? 'cookie',
+    maxDocumentBytes: previous?.maxDocumentBytes ?? null,
   };
 }
 

@@ -94,6 +94,7 @@ describe('what the status means for sending', () => {
       llm: { configured: true, reachable: false, message: OFFLINE_MESSAGE },
       retrieval: { configured: true, reachable: false, message: OFFLINE_MESSAGE },
       sessionStorage: 'cookie',
+      maxDocumentBytes: null,
     });
     const notSetUp = connectionStatus({
       retrieval: { configured: false, reachable: false, message: 'Not set.' },
@@ -103,6 +104,7 @@ describe('what the status means for sending', () => {
       llm: { configured: true, reachable: false, message: OFFLINE_MESSAGE },
       retrieval: { configured: false, reachable: false, message: 'Not set.' },
       sessionStorage: 'memory',
+      maxDocumentBytes: 100_000_000,
     });
     expect(sendBlockedReason(offlineStatus(null))).toBe(OFFLINE_MESSAGE);
     // Said once, as the reason Send is disabled.

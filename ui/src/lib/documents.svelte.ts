@@ -13,6 +13,12 @@ import type { DocumentFolder, DocumentFormat, DroppedFiles, FolderAdded, Workspa
 /** How often the list is read again while documents are being indexed. */
 export const POLL_MS = 1000;
 
+/**
+ * How often the list is read again while the workspace has folders kept in sync (desktop): the
+ * app adds, changes and removes their documents whenever their files change on disk.
+ */
+export const FOLDER_POLL_MS = 3000;
+
 /** A file being uploaded (HTTP), from the moment it is chosen until the server has it. */
 export interface UploadItem {
   key: string;
@@ -52,6 +58,17 @@ export interface DocumentLibraryContext {
   readonly api: Api;
   /** The sentence for a failed call (null when the session ended and the user is sent to sign in). */
   onError(error: unknown): string | null;
+  /**
+   * The largest file the server takes as a document, in bytes (null: unknown). A larger file is
+   * not uploaded: the server would refuse it only once it had received that much, and a
+   * browser whose upload is cut off mid-way reports a network error, not the server's reason.
+   */
+  readonly maxDocumentBytes?: number | null;
+}
+
+/** Why a file larger than `limit` bytes is not uploaded (the server's own `document_too_large` reason). */
+export function tooLargeText(limit: number): string {
+  return `This file is larger than ${formatBytes(limit)}, the most Docent takes for one document. Split it into smaller files, or ask whoever runs Docent to raise DOCENT_MAX_DOCUMENT_BYTES.`;
 }
 
 /** Whether a document is still on its way to the index. */
@@ -263,11 +280,15 @@ export class DocumentLibrary {
     }
   }
 
-  /** While any document is on its way to the index, reads the list again in a second. */
+  /**
+   * While any document is on its way to the index, reads the list again in a second; while
+   * the workspace has synced folders, every few seconds (their files change on disk).
+   */
   #schedule(): void {
     clearTimeout(this.#timer);
-    if (this.#stopped || !this.documents.some(isPending)) return;
-    this.#timer = setTimeout(() => void this.refresh(), POLL_MS);
+    if (this.#stopped) return;
+    const every = this.documents.some(isPending) ? POLL_MS : this.folders.length > 0 ? FOLDER_POLL_MS : null;
+    if (every !== null) this.#timer = setTimeout(() => void this.refresh(), every);
   }
 
   /**
@@ -333,10 +354,16 @@ export class DocumentLibrary {
     this.actionError = null;
     const batch = this.#joinBatch();
     const items: UploadItem[] = [];
+    const limit = this.#context.maxDocumentBytes ?? null;
     for (const file of files) {
       const key = `upload-${++nextKey}`;
-      this.#files.set(key, file);
-      items.push({ key, name: file.name || 'Unnamed file', size: file.size, loaded: 0, state: 'waiting', error: null });
+      const name = file.name || 'Unnamed file';
+      if (limit !== null && file.size > limit) {
+        items.push({ key, name, size: file.size, loaded: 0, state: 'failed', error: tooLargeText(limit) });
+      } else {
+        this.#files.set(key, file);
+        items.push({ key, name, size: file.size, loaded: 0, state: 'waiting', error: null });
+      }
       batch.uploads.push(key);
     }
     if (items.length === 0) return;
@@ -471,7 +498,9 @@ export class DocumentLibrary {
     if (!list) return;
     try {
       const folders = await list(this.#workspaceId);
-      if (!this.#stopped) this.folders = folders;
+      if (this.#stopped) return;
+      this.folders = folders;
+      this.#schedule();
     } catch (error) {
       if (isApiError(error) && error.code === 'read_only') return;
       if (!this.#stopped) this.actionError = this.#context.onError(error);

@@ -10,7 +10,7 @@
  */
 
 import type { Wire } from './api/wire-types';
-import { bool, optBool, optStr, record, type Fail } from './wire';
+import { bool, optBool, optInt, optStr, record, type Fail } from './wire';
 
 /** The settings as Docent reports them. A stored API key is never sent back, only whether there is one. */
 export interface AppSettings {
@@ -60,6 +60,8 @@ export interface ConnectionStatus {
   /** The document search. */
   retrieval: RemoteStatus;
   sessionStorage: SessionStorageKind;
+  /** The largest file taken as a document, in bytes; null when the server does not say. */
+  maxDocumentBytes: number | null;
 }
 
 // ---- reading -----------------------------------------------------------------------------
@@ -97,6 +99,7 @@ export function readConnectionStatus(value: unknown, fail: Fail): ConnectionStat
     retrieval: readRemote(body['retrieval'], fail),
     // A kind this UI does not know yet is not worth refusing the whole answer for.
     sessionStorage: STORAGE_KINDS.find((kind) => kind === storage) ?? 'cookie',
+    maxDocumentBytes: optInt(body, 'max_document_bytes', fail),
   };
 }
 

@@ -52,11 +52,13 @@ describe('settings and status commands', () => {
       llm: { configured: false, reachable: false, message: 'No LLM base URL is set.' },
       retrieval: { configured: true, reachable: true, message: null },
       session_storage: 'memory',
+      max_document_bytes: 5_000_000,
     });
     await expect(tauriApi.getStatus()).resolves.toEqual({
       llm: { configured: false, reachable: false, message: 'No LLM base URL is set.' },
       retrieval: { configured: true, reachable: true, message: null },
       sessionStorage: 'memory',
+      maxDocumentBytes: 5_000_000,
     });
     expect(invokeMock.mock.calls).toEqual([['app_status']]);
   });

@@ -180,6 +180,7 @@ export function connectionStatus(fields: Partial<ConnectionStatus> = {}): Connec
     llm: { configured: true, reachable: true, message: null },
     retrieval: { configured: true, reachable: true, message: null },
     sessionStorage: 'cookie',
+    maxDocumentBytes: 100_000_000,
     ...fields,
   };
 }

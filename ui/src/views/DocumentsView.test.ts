@@ -4,9 +4,9 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import App from '../App.svelte';
 import { ApiError, type Api, type UploadOptions, type WorkspaceDocument } from '../lib/api';
 import { AuthController } from '../lib/auth.svelte';
-import { POLL_MS } from '../lib/documents.svelte';
+import { FOLDER_POLL_MS, POLL_MS } from '../lib/documents.svelte';
 import { Router } from '../lib/router.svelte';
-import { ada, deferred, doc, fakeApi, fakeDesktopApi, searchHit, workspace } from '../test/fakes';
+import { ada, connectionStatus, deferred, doc, fakeApi, fakeDesktopApi, searchHit, workspace } from '../test/fakes';
 
 // A search result opens the PDF viewer, which must not load the real pdf.js here.
 vi.mock('../lib/pdf', () => import('../test/fake-pdf'));
@@ -272,6 +272,21 @@ describe('adding files over HTTP', () => {
     expect(within(documentList()).queryByText('image.png')).not.toBeInTheDocument();
   });
 
+  it('does not upload a file larger than the server takes: it says so at once, and names the limit', async () => {
+    const user = userEvent.setup();
+    api.getStatus.mockResolvedValue(connectionStatus({ maxDocumentBytes: 2_000 }));
+    start();
+    await heading();
+    expect(await screen.findByText(/up to 2\.0 KB each/)).toBeInTheDocument();
+    await user.upload(screen.getByLabelText('Files to add'), [pdf('big.pdf', 2_001), pdf('fits.pdf', 2_000)]);
+    expect(await within(await screen.findByRole('list', { name: 'Documents' })).findByText('fits.pdf')).toBeInTheDocument();
+    expect(within(item('big.pdf')).getByRole('alert')).toHaveTextContent(
+      'This file is larger than 2.0 KB, the most Docent takes for one document.',
+    );
+    expect(api.uploadDocument).toHaveBeenCalledTimes(1);
+    expect(api.uploadDocument).toHaveBeenCalledWith('w1', expect.objectContaining({ name: 'fits.pdf' }), expect.anything());
+  });
+
   it('takes files dropped on the page', async () => {
     start();
     await heading();
@@ -425,6 +440,7 @@ describe('searching the documents', () => {
       llm: { configured: false, reachable: false, message: 'No language model is set up.' },
       retrieval: { configured: false, reachable: false, message: null },
       sessionStorage: 'cookie',
+      maxDocumentBytes: 100_000_000,
     });
     api.searchDocuments.mockResolvedValue([searchHit()]);
     start();
@@ -502,6 +518,33 @@ describe('adding files in the desktop app', () => {
     expect(
       await screen.findByText('“/home/ada/Handbooks” is no longer kept in sync; its documents were removed.'),
     ).toBeInTheDocument();
+  });
+
+  it('reads the list again every few seconds while a folder is kept in sync: its files change on disk', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const folder = { id: 'f1', workspaceId: 'w1', path: '/home/ada/Handbooks', createdAt: '2030-01-01T00:00:00Z' };
+    const handbook = doc({ id: 'd5', name: 'handbook.md', format: 'markdown', pages: null, folderPath: 'handbook.md' });
+    desktop.listFolders.mockResolvedValue([folder]);
+    desktop.listDocuments.mockResolvedValueOnce([ready]).mockResolvedValue([ready, handbook]);
+    start(desktop);
+    await heading();
+    expect(await screen.findByText('/home/ada/Handbooks')).toBeInTheDocument();
+    expect(desktop.listDocuments).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(FOLDER_POLL_MS);
+    expect(await within(documentList()).findByText('handbook.md')).toBeInTheDocument();
+    expect(desktop.listDocuments).toHaveBeenCalledTimes(2);
+
+    // No folder left to sync: the list is not read again.
+    desktop.listFolders.mockResolvedValue([]);
+    await userEvent.setup({ advanceTimers: vi.advanceTimersByTime }).click(
+      screen.getByRole('button', { name: 'Stop syncing /home/ada/Handbooks' }),
+    );
+    await userEvent.setup({ advanceTimers: vi.advanceTimersByTime }).click(screen.getByRole('button', { name: 'Stop syncing' }));
+    await waitFor(() => expect(desktop.removeFolder).toHaveBeenCalledWith('f1'));
+    await vi.advanceTimersByTimeAsync(100);
+    const reads = desktop.listDocuments.mock.calls.length;
+    await vi.advanceTimersByTimeAsync(FOLDER_POLL_MS * 3);
+    expect(desktop.listDocuments).toHaveBeenCalledTimes(reads);
   });
 
   it('a document from a synced folder is not deleted here (the folder would bring it back)', async () => {

@@ -255,6 +255,9 @@ pub struct AppStatus {
     pub connectivity: Connectivity,
     /// Where the session is kept.
     pub session_storage: SessionStorage,
+    /// The largest file, in bytes, that is taken as a document (larger ones are refused with
+    /// `document_too_large`), so a page can say so before it uploads one.
+    pub max_document_bytes: u64,
 }
 
 #[cfg(test)]

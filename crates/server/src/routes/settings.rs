@@ -42,5 +42,6 @@ pub async fn status(
     Ok(Json(AppStatus {
         connectivity: state.docent.chat().connectivity().await,
         session_storage: SessionStorage::Cookie,
+        max_document_bytes: state.docent.documents().max_document_bytes(),
     }))
 }

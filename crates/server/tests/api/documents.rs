@@ -219,6 +219,9 @@ async fn bad_uploads_are_refused_or_fail_with_their_reason() {
     let app = spawn_app_with(|s| s.documents.max_document_bytes = 40_000).await;
     let token = app.signed_up("bad@example.com").await;
     let ws = personal(&app, &token).await;
+    // The limit is told, so a page can refuse a larger file before sending it.
+    let status: Value = get(&app, &token, "/status").await.json().await.unwrap();
+    assert_eq!(status["max_document_bytes"], 40_000, "{status}");
     let message = assert_error(
         upload(&app, &token, &ws, &["image.png"]).await,
         415,

@@ -536,6 +536,12 @@ export interface components {
          *     kept.
          */
         AppStatus: components["schemas"]["Connectivity"] & {
+            /**
+             * Format: int64
+             * @description The largest file, in bytes, that is taken as a document (larger ones are refused with
+             *     `document_too_large`), so a page can say so before it uploads one.
+             */
+            max_document_bytes: number;
             /** @description Where the session is kept. */
             session_storage: components["schemas"]["SessionStorage"];
         };
