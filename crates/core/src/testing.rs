@@ -135,6 +135,15 @@ impl Testing<'_> {
             .await
     }
 
+    /// How many parts (FTS5 segments) the search index is in.
+    pub async fn index_parts(&self) -> Result<u64> {
+        self.0
+            .inner
+            .store
+            .read(|tx| tx.passages().index_parts())
+            .await
+    }
+
     /// The passages of a workspace's documents: (document name, page, text), in order.
     pub async fn passages_of_workspace(
         &self,

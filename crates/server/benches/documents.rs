@@ -477,6 +477,8 @@ async fn main() {
             .await
             .unwrap()
     };
+    // As the server's indexer does once the queue is empty (copies skip the queue).
+    docent.documents().compact_index().await.unwrap();
     let library = if reworded {
         format!(
             "the corpus and {} reworded copies of it in one workspace (2 rounds)",
@@ -532,6 +534,16 @@ async fn main() {
         ms(*times.last().unwrap())
     );
     println!();
+
+    // DOCENT_BENCH_KEEP_DATA=1 keeps the data dir of the 100,000-passage library, to profile.
+    if std::env::var_os("DOCENT_BENCH_KEEP_DATA").is_some() {
+        drop(server);
+        println!(
+            "(data dir kept: {}, workspace {big})\n",
+            data.keep().display()
+        );
+        return;
+    }
 
     // 4. Time to first token, with and without local retrieval, alternating.
     let plain = server.workspace(&token, "Plain").await;

@@ -40,7 +40,12 @@ impl Indexer {
                 loop {
                     match service.index_next().await {
                         Ok(true) => continue,
-                        Ok(false) => {}
+                        // Nothing left to index: the index is merged while it is quiet.
+                        Ok(false) => {
+                            if let Err(err) = service.compact_index().await {
+                                tracing::error!(error = ?err, "merging the search index failed");
+                            }
+                        }
                         Err(err) => tracing::error!(error = ?err, "the indexer failed; retrying"),
                     }
                     let _ = tokio::time::timeout(POLL_EVERY, service.inner.wake.notified()).await;

@@ -30,4 +30,12 @@ pub(crate) trait Passages {
         terms: &SearchTerms,
         limit: u32,
     ) -> Result<Vec<PassageHit>>;
+
+    /// How many parts (FTS5 segments) the search index is in: a search reads each.
+    fn index_parts(&self) -> Result<u64>;
+
+    /// One bounded step of merging the search index's parts into one, writing about `pages`
+    /// pages; `start` begins a new round, later steps continue it. Whether it did any work
+    /// (none: the round is over).
+    fn compact_step(&self, start: bool, pages: u32) -> Result<bool>;
 }

@@ -435,3 +435,70 @@ async fn a_folder_is_kept_in_sync() {
         "the files stay on disk"
     );
 }
+
+/// Documents indexed one by one, and deleted, leave the search index in several parts, which
+/// every search reads; once nothing waits to be indexed, the indexer merges them into one, and
+/// searches find exactly what they found before.
+#[tokio::test]
+async fn the_index_is_merged_into_one_part_when_indexing_is_done() {
+    let f = open().await;
+    let (me, ws) = f.user("merge@example.com").await;
+    let names = [
+        "three-pages.pdf",
+        "handbook.docx",
+        "handbook.md",
+        "handbook.html",
+        "notes.txt",
+        "latin1.txt",
+    ];
+    for name in names {
+        f.add(&me, ws, name).await;
+    }
+    let pdf = f.docent.documents().list(&me, ws).await.unwrap();
+    let pdf = pdf.iter().find(|d| d.name == "three-pages.pdf").unwrap();
+    f.docent.documents().delete(&me, pdf.id).await.unwrap();
+    let testing = f.docent.testing();
+    let parts = testing.index_parts().await.unwrap();
+    assert!(
+        parts > 1,
+        "each document was written apart: {parts} part(s)"
+    );
+    let queries = [
+        "meal allowance in Oslo",
+        "step-free entrance",
+        "creme brulee",
+        "OPS-4417 deploy",
+        "parking permits",
+        "travel expenses receipts",
+    ];
+    let mut before = Vec::new();
+    for q in queries {
+        before.push(f.search(&me, ws, q).await);
+    }
+
+    // The running indexer finds nothing to index, and merges.
+    let _indexer = f.docent.spawn_indexer();
+    let mut merged = false;
+    for _ in 0..400 {
+        if testing.index_parts().await.unwrap() == 1 {
+            merged = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(
+        merged,
+        "still {} parts",
+        testing.index_parts().await.unwrap()
+    );
+    for (q, found) in queries.iter().zip(&before) {
+        assert_eq!(&f.search(&me, ws, q).await, found, "{q}");
+    }
+    assert!(
+        f.search(&me, ws, "parking permits").await.is_empty(),
+        "the deleted document's passages stay gone"
+    );
+    // Merging an index in one part does nothing.
+    f.docent.documents().compact_index().await.unwrap();
+    assert_eq!(testing.index_parts().await.unwrap(), 1);
+}

@@ -488,27 +488,32 @@ impl Passages for SqliteTx<'_> {
             split -= 1;
             matched += words[split].hits;
         }
-        let best = loop {
-            let best = self.ranked(&scope, &words[split..], &words[..split], limit)?;
-            // The commonest words whose bounds add up to no more than the last score kept
-            // cannot lift a passage that holds none of the others into these results.
-            let floor = match best.get(limit as usize - 1) {
-                Some(&(_, rank)) => -rank,
-                None => 0.0,
-            };
-            let mut bound = 0.0;
-            let mut needless = 0;
-            while needless < words.len()
-                && bound + ranking::upper_bound(words[needless].idf) <= floor
-            {
-                bound += ranking::upper_bound(words[needless].idf);
-                needless += 1;
-            }
-            if needless >= split {
-                break best;
-            }
-            split = needless;
+        let mut best = self.ranked(&scope, &words[split..], &[], &words[..split], limit)?;
+        // The commonest words whose bounds add up to no more than the last score kept cannot
+        // lift a passage that holds none of the others into these results.
+        let floor = match best.get(limit as usize - 1) {
+            Some(&(_, rank)) => -rank,
+            None => 0.0,
         };
+        let mut bound = 0.0;
+        let mut needless = 0;
+        while needless < split && bound + ranking::upper_bound(words[needless].idf) <= floor {
+            bound += ranking::upper_bound(words[needless].idf);
+            needless += 1;
+        }
+        if needless < split {
+            // The first pass scored every passage holding one of the rarer words; the second
+            // scores those holding none of them but one of the others it may not leave out.
+            best.extend(self.ranked(
+                &scope,
+                &words[needless..split],
+                &words[split..],
+                &words[..needless],
+                limit,
+            )?);
+            best.sort_by(|a, b| a.1.total_cmp(&b.1));
+            best.truncate(limit as usize);
+        }
 
         let mut statement = self.0.prepare_cached(
             "SELECT d.id, d.name, p.heading, p.page, p.text
@@ -539,6 +544,27 @@ impl Passages for SqliteTx<'_> {
             })
             .collect()
     }
+
+    fn index_parts(&self) -> Result<u64> {
+        let parts: i64 = self.0.query_row(
+            "SELECT count(DISTINCT segid) FROM passages_fts_idx",
+            [],
+            |row| row.get(0),
+        )?;
+        Ok(u64::try_from(parts).unwrap_or(0))
+    }
+
+    fn compact_step(&self, start: bool, pages: u32) -> Result<bool> {
+        // FTS5's 'merge' with a negative page count starts merging every segment into one,
+        // a positive one goes on; a merge that wrote nothing changes fewer than two rows.
+        let pages = i64::from(pages);
+        let before = self.0.total_changes();
+        self.0.execute(
+            "INSERT INTO passages_fts (passages_fts, rank) VALUES ('merge', ?1)",
+            [if start { -pages } else { pages }],
+        )?;
+        Ok(self.0.total_changes() - before >= 2)
+    }
 }
 
 /// A word of a search, with the passages holding it.
@@ -550,12 +576,14 @@ struct Word {
 }
 
 impl SqliteTx<'_> {
-    /// The best `limit` passages of the workspace (`scope`) holding one of `matched`, scored
-    /// with `matched` and `scored` alike, as (passage id, rank: lower is better).
+    /// The best `limit` passages of the workspace (`scope`) holding one of `matched` and none
+    /// of `excluded`, scored with `matched` and `scored` alike, as (passage id, rank: lower is
+    /// better).
     fn ranked(
         &self,
         scope: &str,
         matched: &[Word],
+        excluded: &[Word],
         scored: &[Word],
         limit: u32,
     ) -> Result<Vec<(i64, f64)>> {
@@ -567,8 +595,9 @@ impl SqliteTx<'_> {
                 .join(" OR ")
         };
         // Every passage of the workspace holds its token, so the second group matches them
-        // all: its words are there to be counted, not to match.
-        let mut query = format!("{scope} AND {{text heading}} : ({})", any(matched));
+        // all: its words are there to be counted, not to match. Phrases are numbered as they
+        // come in the query, and so are their weights (the workspace's token weighs nothing).
+        let mut query = format!("({scope} AND {{text heading}} : ({})", any(matched));
         let mut weights = vec![0.0];
         weights.extend(matched.iter().map(|w| w.idf));
         if !scored.is_empty() {
@@ -578,6 +607,11 @@ impl SqliteTx<'_> {
             ));
             weights.push(0.0);
             weights.extend(scored.iter().map(|w| w.idf));
+        }
+        query.push(')');
+        if !excluded.is_empty() {
+            query.push_str(&format!(" NOT {{text heading}} : ({})", any(excluded)));
+            weights.extend(excluded.iter().map(|_| 0.0));
         }
         let mut statement = self.0.prepare_cached(
             "SELECT rowid, docent_bm25(passages_fts, ?2) AS rank FROM passages_fts
@@ -818,6 +852,13 @@ mod tests {
         check(compare(&mut rng, 100)).await;
         let first = write(&store, move |tx| tx.documents().in_workspace(workspaces[0])).await[0].id;
         assert!(write(&store, move |tx| tx.documents().delete(first)).await);
+        check(compare(&mut rng, 100)).await;
+        // And once the index is merged into one part.
+        let mut start = true;
+        while write(&store, move |tx| tx.passages().compact_step(start, 50)).await {
+            start = false;
+        }
+        assert_eq!(write(&store, |tx| tx.passages().index_parts()).await, 1);
         check(compare(&mut rng, 100)).await;
     }
 }

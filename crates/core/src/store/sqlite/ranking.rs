@@ -11,7 +11,9 @@
 //! every word; the tenth best score found is a floor of the true tenth. The commonest words whose
 //! bounds add up to no more than that floor cannot, alone, lift a passage into the top ten:
 //! when the first pass already matched every other word, its results are the true top ten;
-//! otherwise a second pass matches those other words, and is.
+//! otherwise a second pass scores the passages holding none of the rarer words (the first pass
+//! scored those) but one of the other words that may not be left out, and the best of both
+//! passes are.
 //!
 //! Both passes score with `docent_bm25`, this module's FTS5 function: the same formula as
 //! FTS5's `bm25()` (k1 = 1.2, b = 0.75, the row's length over the average), but each phrase's
