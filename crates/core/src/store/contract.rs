@@ -908,6 +908,20 @@ pub(crate) async fn documents_are_jobs_claimed_once_and_finished_by_their_claim(
         .is_none());
 }
 
+/// A ready document of one passage (its name is its file hash too); its id.
+async fn ready_document(store: &Store, ws: Uuid, name: &'static str, text: &'static str) -> Uuid {
+    write(store, move |tx| {
+        let Inserted::New(d) = tx.documents().insert(&new_document(ws, name, name), 1)? else {
+            panic!("a new document")
+        };
+        let job = tx.documents().claim_next(2, 3)?.unwrap();
+        tx.documents()
+            .finish_ready(d.id, job.attempts, Some(1), &[passage(1, text)], 4)?;
+        Ok(d.id)
+    })
+    .await
+}
+
 /// A search finds the ready passages of one workspace only, best first; deleting a document,
 /// or its workspace, takes its passages out of the index at once.
 pub(crate) async fn passages_are_searched_per_workspace_and_leave_with_their_document(
@@ -928,17 +942,7 @@ pub(crate) async fn passages_are_searched_per_workspace_and_leave_with_their_doc
         (mine, "b.pdf", "Records of visitors are kept one year."),
         (other, "c.pdf", "Personnel records in the other workspace."),
     ] {
-        let id = write(store, move |tx| {
-            let Inserted::New(d) = tx.documents().insert(&new_document(ws, name, name), 1)? else {
-                panic!()
-            };
-            let job = tx.documents().claim_next(2, 3)?.unwrap();
-            tx.documents()
-                .finish_ready(d.id, job.attempts, Some(1), &[passage(1, text)], 4)?;
-            Ok(d.id)
-        })
-        .await;
-        ids.push(id);
+        ids.push(ready_document(store, ws, name, text).await);
     }
     let found = |ws: Uuid, q: &'static str| async move {
         write(store, move |tx| tx.passages().search(ws, &terms(q), 10))
@@ -958,6 +962,65 @@ pub(crate) async fn passages_are_searched_per_workspace_and_leave_with_their_doc
     assert!(!write(store, move |tx| tx.documents().file_in_use("a.pdf")).await);
     assert!(write(store, move |tx| tx.workspaces().delete(ada, other)).await);
     assert_eq!(found(other, "personnel").await, Vec::<String>::new());
+}
+
+/// A search's results and scores come from its workspace's passages alone: documents added to
+/// another workspace, or deleted from it, change nothing in them (scores that moved would tell
+/// a searcher about documents they cannot see).
+pub(crate) async fn scores_depend_on_the_workspace_s_own_passages_only(store: &Store) {
+    let ada = account(store, "ada@example.com", true).await;
+    let bob = account(store, "bob@example.com", true).await;
+    let (mine, theirs) = (
+        workspace(store, ada, "Mine", false).await,
+        workspace(store, bob, "Theirs", false).await,
+    );
+    let add = |ws, name, text| ready_document(store, ws, name, text);
+    add(mine, "a.pdf", "The merger with Globex closes in March.").await;
+    add(mine, "b.pdf", "Quarterly figures, and the merger timeline.").await;
+    add(mine, "c.pdf", "Parking permits are renewed every January.").await;
+    add(
+        mine,
+        "g.pdf",
+        "Meals on trips are paid up to a daily allowance.",
+    )
+    .await;
+    add(mine, "h.pdf", "Laptops are replaced every four years.").await;
+    add(mine, "i.pdf", "Visitors sign in at the front desk.").await;
+    let search = || async move {
+        write(store, move |tx| {
+            tx.passages()
+                .search(mine, &terms("merger timeline Globex"), 10)
+        })
+        .await
+        .into_iter()
+        .map(|hit| (hit.passage_id, hit.score))
+        .collect::<Vec<_>>()
+    };
+    let before = search().await;
+    assert_eq!(before.len(), 2);
+    assert!(
+        before[1].1 > 0.1,
+        "the words tell passages apart: {before:?}"
+    );
+    let mut added = Vec::new();
+    for (name, text) in [
+        ("d.pdf", "Merger, merger: the Globex merger files."),
+        (
+            "e.pdf",
+            "Nothing of interest here, a long passage of other words.",
+        ),
+        ("f.pdf", "Timeline of the merger."),
+    ] {
+        added.push(add(theirs, name, text).await);
+    }
+    assert_eq!(
+        search().await,
+        before,
+        "another workspace's documents count for nothing"
+    );
+    let first = added[0];
+    assert!(write(store, move |tx| tx.documents().delete(first)).await);
+    assert_eq!(search().await, before);
 }
 
 /// A fresh SQLite store in a temp dir (kept alive by the second value).
@@ -983,5 +1046,6 @@ mod sqlite_store {
         history_finds_own_and_proven_domain_conversations_by_words,
         documents_are_jobs_claimed_once_and_finished_by_their_claim,
         passages_are_searched_per_workspace_and_leave_with_their_document,
+        scores_depend_on_the_workspace_s_own_passages_only,
     );
 }

@@ -461,11 +461,14 @@ impl Passages for SqliteTx<'_> {
             .iter()
             .map(|term| format!("\"{}\"", term.replace('"', "\"\"")))
             .collect::<Vec<_>>();
-        let (rows, hits) = self.1.counts(self.0, &phrases)?;
-        // The words some passage holds, commonest (lowest IDF) first.
+        let workspace = workspace_id.to_string();
+        let token = scope_token(&workspace);
+        let counts = self.1.counts(self.0, &workspace, &token, &phrases)?;
+        let rows = counts.rows;
+        // The words some passage of the workspace holds, commonest (lowest IDF) first.
         let mut words = phrases
             .into_iter()
-            .zip(hits)
+            .zip(counts.hits)
             .filter(|(_, hits)| *hits > 0)
             .map(|(phrase, hits)| Word {
                 phrase,
@@ -477,7 +480,10 @@ impl Passages for SqliteTx<'_> {
             return Ok(Vec::new());
         }
         words.sort_by(|a, b| a.idf.total_cmp(&b.idf).then(b.hits.cmp(&a.hits)));
-        let scope = format!("scope : \"{}\"", scope_token(&workspace_id.to_string()));
+        let scope = Scope {
+            phrase: format!("scope : \"{token}\""),
+            average_length: counts.average_length,
+        };
 
         // The first pass matches the rarest words, as many as hold together about 1% of the
         // passages (at least one word); the others only add to the scores (ranking.rs).
@@ -567,7 +573,14 @@ impl Passages for SqliteTx<'_> {
     }
 }
 
-/// A word of a search, with the passages holding it.
+/// The workspace a search is in: the FTS5 phrase matching its passages, and their average
+/// length.
+struct Scope {
+    phrase: String,
+    average_length: f64,
+}
+
+/// A word of a search, with the passages of the workspace holding it.
 struct Word {
     /// The FTS5 phrase: the word, quoted.
     phrase: String,
@@ -581,7 +594,7 @@ impl SqliteTx<'_> {
     /// better).
     fn ranked(
         &self,
-        scope: &str,
+        scope: &Scope,
         matched: &[Word],
         excluded: &[Word],
         scored: &[Word],
@@ -597,12 +610,13 @@ impl SqliteTx<'_> {
         // Every passage of the workspace holds its token, so the second group matches them
         // all: its words are there to be counted, not to match. Phrases are numbered as they
         // come in the query, and so are their weights (the workspace's token weighs nothing).
-        let mut query = format!("({scope} AND {{text heading}} : ({})", any(matched));
+        let phrase = &scope.phrase;
+        let mut query = format!("({phrase} AND {{text heading}} : ({})", any(matched));
         let mut weights = vec![0.0];
         weights.extend(matched.iter().map(|w| w.idf));
         if !scored.is_empty() {
             query.push_str(&format!(
-                " AND ({scope} OR {{text heading}} : ({}))",
+                " AND ({phrase} OR {{text heading}} : ({}))",
                 any(scored)
             ));
             weights.push(0.0);
@@ -618,7 +632,11 @@ impl SqliteTx<'_> {
              WHERE passages_fts MATCH ?1 ORDER BY rank LIMIT ?3",
         )?;
         let rows = statement.query_map(
-            rusqlite::params![query, ranking::weights_blob(&weights), limit],
+            rusqlite::params![
+                query,
+                ranking::weights_blob(scope.average_length, &weights),
+                limit
+            ],
             |row| Ok((row.get(0)?, row.get(1)?)),
         )?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -700,8 +718,9 @@ mod tests {
     }
 
     /// The search's passes (ranking.rs) find what scoring every passage the words match finds,
-    /// by FTS5's own bm25(): the same scores, in the same order, for common words and rare ones,
-    /// few results and many, in either workspace, and again once the index has changed.
+    /// by FTS5's own bm25() over the workspace's passages alone: the same scores, in the same
+    /// order, for common words and rare ones, few results and many, in either workspace, and
+    /// again once the index has changed.
     #[tokio::test]
     async fn the_search_finds_what_scoring_every_match_finds() {
         use uuid::Uuid;
@@ -794,6 +813,42 @@ mod tests {
             let store = &store;
             let sqlite = &sqlite;
             async move {
+                // The reference: FTS5's own bm25() over a table holding only the workspace's
+                // passages (what a search's scores must be: another workspace's passages
+                // count for nothing).
+                let mut references = std::collections::HashMap::new();
+                for ws in workspaces {
+                    let passages: Vec<(i64, String, String, String)> = sqlite
+                        .with_connection(move |conn| {
+                            let mut statement = conn.prepare(
+                                "SELECT p.id, p.text, p.heading, p.scope FROM passages p
+                                 JOIN documents d ON d.id = p.document_id WHERE d.workspace_id = ?1",
+                            )?;
+                            let rows = statement.query_map([ws.to_string()], |row| {
+                                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+                            })?;
+                            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+                        })
+                        .await
+                        .unwrap();
+                    let reference = rusqlite::Connection::open_in_memory().unwrap();
+                    reference
+                        .execute_batch(
+                            "CREATE VIRTUAL TABLE reference USING fts5(text, heading, scope,
+                             tokenize = 'porter unicode61 remove_diacritics 2')",
+                        )
+                        .unwrap();
+                    for (id, text, heading, scope) in passages {
+                        reference
+                            .execute(
+                                "INSERT INTO reference (rowid, text, heading, scope)
+                                 VALUES (?1, ?2, ?3, ?4)",
+                                rusqlite::params![id, text, heading, scope],
+                            )
+                            .unwrap();
+                    }
+                    references.insert(ws, reference);
+                }
                 for (words, ws, limit) in queries {
                     let terms = SearchTerms::parse(&words).unwrap();
                     let found = {
@@ -810,18 +865,17 @@ mod tests {
                             .collect::<Vec<_>>()
                             .join(" OR ")
                     );
-                    let every: Vec<(i64, f64)> = sqlite
-                        .with_connection(move |conn| {
-                            let mut statement = conn.prepare(
-                                "SELECT rowid, bm25(passages_fts, 1.0, 0.5, 0.0) AS rank FROM passages_fts
-                                 WHERE passages_fts MATCH ?1 ORDER BY rank LIMIT ?2",
-                            )?;
-                            let rows = statement.query_map(rusqlite::params![query, limit], |row| {
-                                Ok((row.get(0)?, -row.get::<_, f64>(1)?))
-                            })?;
-                            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+                    let every: Vec<(i64, f64)> = references[&ws]
+                        .prepare(
+                            "SELECT rowid, bm25(reference, 1.0, 0.5, 0.0) AS rank FROM reference
+                             WHERE reference MATCH ?1 ORDER BY rank LIMIT ?2",
+                        )
+                        .unwrap()
+                        .query_map(rusqlite::params![query, limit], |row| {
+                            Ok((row.get(0)?, -row.get::<_, f64>(1)?))
                         })
-                        .await
+                        .unwrap()
+                        .collect::<rusqlite::Result<Vec<_>>>()
                         .unwrap();
                     assert_eq!(
                         found.len(),

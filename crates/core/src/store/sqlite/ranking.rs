@@ -16,17 +16,19 @@
 //! passes are.
 //!
 //! Both passes score with `docent_bm25`, this module's FTS5 function: the same formula as
-//! FTS5's `bm25()` (k1 = 1.2, b = 0.75, the row's length over the average), but each phrase's
-//! IDF comes as an argument, computed from counts kept between searches until the index
-//! changes, so no search counts a common word's rows again. It is registered on every
-//! connection ([`register`]).
+//! FTS5's `bm25()` (k1 = 1.2, b = 0.75, the row's length over the average), but over the
+//! workspace's own passages, not the whole table: each phrase's IDF and the average length come
+//! as an argument, computed from the workspace's counts, kept between searches until the index
+//! changes, so no search counts a common word's rows again. The score is what `bm25()` gives
+//! over a table holding only that workspace's passages. It is registered on every connection
+//! ([`register`]).
 
 use std::collections::HashMap;
 use std::ffi::{c_int, c_void};
 use std::ptr;
 use std::sync::Mutex;
 
-use rusqlite::{ffi, Connection, OptionalExtension as _};
+use rusqlite::{ffi, Connection};
 
 use crate::error::Result;
 
@@ -41,7 +43,7 @@ const COLUMN_WEIGHTS: [f64; 3] = [1.0, 0.5, 0.0];
 
 /// The IDF of a word held by `hits` of `rows` rows, as FTS5's `bm25()` computes it.
 pub(super) fn idf(rows: u64, hits: u64) -> f64 {
-    let (rows, hits) = (rows as f64, hits as f64);
+    let (rows, hits) = (rows as f64, hits.min(rows) as f64);
     let idf = ((rows - hits + 0.5) / (hits + 0.5)).ln();
     if idf <= 0.0 {
         1e-6
@@ -56,15 +58,22 @@ pub(super) fn upper_bound(idf: f64) -> f64 {
     idf * (K1 + 1.0)
 }
 
-/// The weights argument of `docent_bm25`: one IDF per phrase of the query, in the order the
-/// phrases appear in it, as little-endian f64.
-pub(super) fn weights_blob(weights: &[f64]) -> Vec<u8> {
-    weights.iter().flat_map(|w| w.to_le_bytes()).collect()
+/// The weights argument of `docent_bm25`: the average row length of the workspace searched,
+/// then one IDF per phrase of the query, in the order the phrases appear in it, as
+/// little-endian f64.
+pub(super) fn weights_blob(average_length: f64, weights: &[f64]) -> Vec<u8> {
+    std::iter::once(average_length)
+        .chain(weights.iter().copied())
+        .flat_map(|w| w.to_le_bytes())
+        .collect()
 }
 
-/// Counts the ranking needs: rows in the index, and for each word searched lately, the rows
-/// holding it. Kept until the index changes (FTS5's structure record, which every write
-/// replaces, and its averages record, are the version), whichever connection or process wrote.
+/// Counts the ranking needs, for each workspace searched lately: its passages, their tokens, and
+/// the passages holding each word searched. A workspace's scores come from its own passages
+/// only: another workspace's documents change neither its ranking nor its scores (which would
+/// tell a searcher about documents they cannot see). Kept until the index changes (FTS5's
+/// structure record, which every write replaces, and its averages record, are the version),
+/// whichever connection or process wrote.
 #[derive(Debug, Default)]
 pub(crate) struct TermStats {
     snapshot: Mutex<Option<Snapshot>>,
@@ -73,50 +82,125 @@ pub(crate) struct TermStats {
 #[derive(Debug)]
 struct Snapshot {
     version: Vec<u8>,
+    /// By workspace token.
+    workspaces: HashMap<String, WorkspaceStats>,
+    /// Words remembered, over every workspace.
+    words: usize,
+}
+
+#[derive(Debug)]
+struct WorkspaceStats {
     rows: u64,
+    tokens: u64,
     hits: HashMap<String, u64>,
 }
 
-/// Words remembered at most, so a long-running server does not grow with every search.
+/// What a search of one workspace is scored with.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Counts {
+    /// The workspace's passages.
+    pub(super) rows: u64,
+    /// Their average length in tokens, every column, as bm25() reckons it.
+    pub(super) average_length: f64,
+    /// How many of them hold each phrase.
+    pub(super) hits: Vec<u64>,
+}
+
+/// Words (and workspaces) remembered at most, so a long-running server does not grow with
+/// every search.
 const MAX_WORDS_KEPT: usize = 20_000;
 
 impl TermStats {
-    /// The rows of the index, and how many of them hold each of `phrases` (FTS5 phrases
-    /// restricted to the text and heading columns, as a search matches them).
-    pub(super) fn counts(&self, conn: &Connection, phrases: &[String]) -> Result<(u64, Vec<u64>)> {
+    /// The counts of the workspace `workspace_id`, whose passages carry `scope` (its token),
+    /// for `phrases` (FTS5 phrases restricted to the text and heading columns, as a search
+    /// matches them).
+    pub(super) fn counts(
+        &self,
+        conn: &Connection,
+        workspace_id: &str,
+        scope: &str,
+        phrases: &[String],
+    ) -> Result<Counts> {
         let version = index_version(conn)?;
         let mut guard = self.snapshot.lock().expect("term stats lock");
         let stale = guard.as_ref().is_none_or(|s| s.version != version);
-        if stale {
+        if stale || guard.as_ref().is_some_and(|s| s.words > MAX_WORDS_KEPT) {
             *guard = Some(Snapshot {
-                rows: rows_of(conn)?,
                 version,
-                hits: HashMap::new(),
+                workspaces: HashMap::new(),
+                words: 0,
             });
         }
         let snapshot = guard.as_mut().expect("just filled");
-        if snapshot.hits.len() > MAX_WORDS_KEPT {
-            snapshot.hits.clear();
+        if !snapshot.workspaces.contains_key(scope) {
+            let (rows, tokens) = sizes_of(conn, workspace_id)?;
+            snapshot.workspaces.insert(
+                scope.to_owned(),
+                WorkspaceStats {
+                    rows,
+                    tokens,
+                    hits: HashMap::new(),
+                },
+            );
+            snapshot.words += 1;
         }
-        let mut counts = Vec::with_capacity(phrases.len());
+        let workspace = snapshot.workspaces.get_mut(scope).expect("just filled");
+        let mut hits = Vec::with_capacity(phrases.len());
         for phrase in phrases {
-            let hits = match snapshot.hits.get(phrase) {
-                Some(hits) => *hits,
+            let count = match workspace.hits.get(phrase) {
+                Some(count) => *count,
                 None => {
-                    let hits: i64 = conn
+                    let count: i64 = conn
                         .prepare_cached(
                             "SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?1",
                         )?
-                        .query_row([format!("{{text heading}} : {phrase}")], |row| row.get(0))?;
-                    let hits = u64::try_from(hits).unwrap_or(0);
-                    snapshot.hits.insert(phrase.clone(), hits);
-                    hits
+                        .query_row(
+                            [format!(
+                                "scope : \"{scope}\" AND {{text heading}} : {phrase}"
+                            )],
+                            |row| row.get(0),
+                        )?;
+                    let count = u64::try_from(count).unwrap_or(0);
+                    workspace.hits.insert(phrase.clone(), count);
+                    snapshot.words += 1;
+                    count
                 }
             };
-            counts.push(hits);
+            hits.push(count);
         }
-        Ok((snapshot.rows, counts))
+        Ok(Counts {
+            rows: workspace.rows,
+            average_length: if workspace.rows > 0 {
+                workspace.tokens as f64 / workspace.rows as f64
+            } else {
+                1.0
+            },
+            hits,
+        })
     }
+}
+
+/// A workspace's passages, and their tokens in every column (from FTS5's table of each row's
+/// sizes: one varint per column).
+fn sizes_of(conn: &Connection, workspace_id: &str) -> Result<(u64, u64)> {
+    let mut statement = conn.prepare_cached(
+        "SELECT s.sz FROM documents d
+         JOIN passages p ON p.document_id = d.id
+         JOIN passages_fts_docsize s ON s.id = p.id
+         WHERE d.workspace_id = ?1",
+    )?;
+    let mut rows = statement.query([workspace_id])?;
+    let (mut count, mut tokens) = (0_u64, 0_u64);
+    while let Some(row) = rows.next()? {
+        let sizes = row.get_ref(0)?.as_blob().unwrap_or_default();
+        let mut rest = sizes;
+        while let Some((size, used)) = sqlite_varint(rest) {
+            tokens += size;
+            rest = &rest[used..];
+        }
+        count += 1;
+    }
+    Ok((count, tokens))
 }
 
 /// FTS5's averages record (rowid 1 of its data table: the row count and each column's total
@@ -134,31 +218,17 @@ fn index_version(conn: &Connection) -> Result<Vec<u8>> {
     Ok(version)
 }
 
-/// The rows FTS5 counts (the first varint of its averages record, what `bm25()` divides by),
-/// or the passages table's count when the record cannot be read.
-fn rows_of(conn: &Connection) -> Result<u64> {
-    let averages = conn
-        .prepare_cached("SELECT block FROM passages_fts_data WHERE id = 1")?
-        .query_row([], |row| row.get::<_, Vec<u8>>(0))
-        .optional()?;
-    if let Some(rows) = averages.as_deref().and_then(sqlite_varint) {
-        return Ok(rows);
-    }
-    let rows: i64 = conn.query_row("SELECT count(*) FROM passages", [], |row| row.get(0))?;
-    Ok(u64::try_from(rows).unwrap_or(0))
-}
-
 /// SQLite's variable-length integer (1 to 9 bytes, big-endian groups of 7 bits; the ninth byte
-/// gives all 8), as FTS5 writes its records.
-fn sqlite_varint(bytes: &[u8]) -> Option<u64> {
+/// gives all 8), as FTS5 writes its records: its value and the bytes it took.
+fn sqlite_varint(bytes: &[u8]) -> Option<(u64, usize)> {
     let mut value: u64 = 0;
     for (i, byte) in bytes.iter().take(9).enumerate() {
         if i == 8 {
-            return Some((value << 8) | u64::from(*byte));
+            return Some(((value << 8) | u64::from(*byte), 9));
         }
         value = (value << 7) | u64::from(byte & 0x7f);
         if byte & 0x80 == 0 {
-            return Some(value);
+            return Some((value, i + 1));
         }
     }
     None
@@ -239,7 +309,8 @@ unsafe extern "C" fn free_query_state(state: *mut c_void) {
 }
 
 /// `docent_bm25(passages_fts, weights)`: minus the row's bm25 score (lower is better, as
-/// `bm25()`), each phrase weighted by its IDF from `weights` (see [`weights_blob`]).
+/// `bm25()`), each phrase weighted by its IDF from `weights`, the row's length compared with
+/// the average given there (see [`weights_blob`]).
 unsafe extern "C" fn docent_bm25(
     api: *const ffi::Fts5ExtensionApi,
     fts: *mut ffi::Fts5Context,
@@ -275,8 +346,6 @@ unsafe fn score(
         Some(inst_count),
         Some(inst),
         Some(column_size),
-        Some(row_count),
-        Some(column_total_size),
     ) = (
         api.xGetAuxdata,
         api.xSetAuxdata,
@@ -284,8 +353,6 @@ unsafe fn score(
         api.xInstCount,
         api.xInst,
         api.xColumnSize,
-        api.xRowCount,
-        api.xColumnTotalSize,
     )
     else {
         return Err(BROKEN);
@@ -299,27 +366,19 @@ unsafe fn score(
         }
         let blob = unsafe { ffi::sqlite3_value_blob(*values) }.cast::<u8>();
         let bytes = usize::try_from(unsafe { ffi::sqlite3_value_bytes(*values) }).unwrap_or(0);
-        if blob.is_null() || bytes != phrases * 8 {
-            return Err(c"docent_bm25: the weights are not one f64 per phrase");
+        if blob.is_null() || bytes != (phrases + 1) * 8 {
+            return Err(
+                c"docent_bm25: the weights are not the average length, then one f64 per phrase",
+            );
         }
         let raw = unsafe { std::slice::from_raw_parts(blob, bytes) };
-        let weights = raw
+        let mut numbers = raw
             .chunks_exact(8)
-            .map(|w| f64::from_le_bytes(w.try_into().unwrap_or([0; 8])))
-            .collect::<Vec<_>>();
-        let (mut rows, mut tokens) = (0_i64, 0_i64);
-        if unsafe { row_count(fts, &mut rows) } != ffi::SQLITE_OK
-            || unsafe { column_total_size(fts, -1, &mut tokens) } != ffi::SQLITE_OK
-        {
-            return Err(BROKEN);
-        }
+            .map(|w| f64::from_le_bytes(w.try_into().unwrap_or([0; 8])));
+        let average_length = numbers.next().filter(|a| *a > 0.0).unwrap_or(1.0);
         let fresh = Box::new(QueryState {
-            weights,
-            average_length: if rows > 0 {
-                tokens as f64 / rows as f64
-            } else {
-                1.0
-            },
+            weights: numbers.collect(),
+            average_length,
             frequencies: vec![0.0; phrases],
         });
         let raw_state = Box::into_raw(fresh);
@@ -373,13 +432,13 @@ mod tests {
 
     #[test]
     fn varints_read_as_sqlite_writes_them() {
-        assert_eq!(sqlite_varint(&[0x05]), Some(5));
-        assert_eq!(sqlite_varint(&[0x81, 0x00]), Some(128));
+        assert_eq!(sqlite_varint(&[0x05]), Some((5, 1)));
+        assert_eq!(sqlite_varint(&[0x81, 0x00]), Some((128, 2)));
         assert_eq!(
             sqlite_varint(&[0x86, 0xc3, 0x17, 0x01]),
-            Some((6 << 14) | (0x43 << 7) | 0x17)
+            Some(((6 << 14) | (0x43 << 7) | 0x17, 3))
         );
-        assert_eq!(sqlite_varint(&[0xff; 9]), Some(u64::MAX));
+        assert_eq!(sqlite_varint(&[0xff; 9]), Some((u64::MAX, 9)));
         assert_eq!(sqlite_varint(&[0x80]), None, "cut short");
     }
 
