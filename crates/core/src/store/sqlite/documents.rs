@@ -462,8 +462,9 @@ impl Passages for SqliteTx<'_> {
             .map(|term| format!("\"{}\"", term.replace('"', "\"\"")))
             .collect::<Vec<_>>();
         let workspace = workspace_id.to_string();
-        let token = scope_token(&workspace);
-        let counts = self.1.counts(self.0, &workspace, &token, &phrases)?;
+        // Every passage of the workspace holds its token, in the column no word is matched in.
+        let scope_phrase = format!("scope : \"{}\"", scope_token(&workspace));
+        let counts = self.1.counts(self.0, &workspace, &scope_phrase, &phrases)?;
         let rows = counts.rows;
         // The words some passage of the workspace holds, commonest (lowest IDF) first.
         let mut words = phrases
@@ -481,7 +482,7 @@ impl Passages for SqliteTx<'_> {
         }
         words.sort_by(|a, b| a.idf.total_cmp(&b.idf).then(b.hits.cmp(&a.hits)));
         let scope = Scope {
-            phrase: format!("scope : \"{token}\""),
+            phrase: scope_phrase,
             average_length: counts.average_length,
         };
 

@@ -82,7 +82,7 @@ pub(crate) struct TermStats {
 #[derive(Debug)]
 struct Snapshot {
     version: Vec<u8>,
-    /// By workspace token.
+    /// By the FTS5 phrase of the workspace's token.
     workspaces: HashMap<String, WorkspaceStats>,
     /// Words remembered, over every workspace.
     words: usize,
@@ -96,7 +96,7 @@ struct WorkspaceStats {
 }
 
 /// What a search of one workspace is scored with.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug)]
 pub(super) struct Counts {
     /// The workspace's passages.
     pub(super) rows: u64,
@@ -111,9 +111,9 @@ pub(super) struct Counts {
 const MAX_WORDS_KEPT: usize = 20_000;
 
 impl TermStats {
-    /// The counts of the workspace `workspace_id`, whose passages carry `scope` (its token),
-    /// for `phrases` (FTS5 phrases restricted to the text and heading columns, as a search
-    /// matches them).
+    /// The counts of the workspace `workspace_id`, whose passages `scope` (the FTS5 phrase of
+    /// its token) matches, for `phrases` (FTS5 phrases restricted to the text and heading
+    /// columns, as a search matches them).
     pub(super) fn counts(
         &self,
         conn: &Connection,
@@ -155,9 +155,7 @@ impl TermStats {
                             "SELECT count(*) FROM passages_fts WHERE passages_fts MATCH ?1",
                         )?
                         .query_row(
-                            [format!(
-                                "scope : \"{scope}\" AND {{text heading}} : {phrase}"
-                            )],
+                            [format!("{scope} AND {{text heading}} : {phrase}")],
                             |row| row.get(0),
                         )?;
                     let count = u64::try_from(count).unwrap_or(0);
