@@ -1032,6 +1032,12 @@ pub(crate) async fn sqlite() -> (Store, Arc<tempfile::TempDir>) {
     (store, Arc::new(dir))
 }
 
+/// A fresh PostgreSQL store: a new database on the test process's own server.
+pub(crate) async fn postgres() -> (Store, ()) {
+    let url = docent_test_support::postgres::TestPostgres::shared().fresh_database();
+    (Store::open_postgres(&url).await.unwrap(), ())
+}
+
 mod sqlite_store {
     super::contract_tests!(super::sqlite;
         accounts_are_unique_by_email_and_keep_their_proof,
@@ -1047,5 +1053,21 @@ mod sqlite_store {
         documents_are_jobs_claimed_once_and_finished_by_their_claim,
         passages_are_searched_per_workspace_and_leave_with_their_document,
         scores_depend_on_the_workspace_s_own_passages_only,
+    );
+}
+
+/// The aggregates ported to PostgreSQL so far (issue 14); the list grows to the one above.
+mod postgres_store {
+    super::contract_tests!(super::postgres;
+        accounts_are_unique_by_email_and_keep_their_proof,
+        sessions_live_until_they_end_or_idle,
+        attempts_are_reserved_atomically_up_to_the_limit,
+        email_tokens_are_single_use_and_newer_ones_void_older,
+        email_requests_count_per_client_and_for_anyone,
+        the_outbox_leases_due_emails_and_says_where_their_tokens_stand,
+        workspaces_belong_to_their_owner,
+        conversations_keep_temporary_ones_to_their_session,
+        messages_keep_their_order_status_and_citations,
+        history_finds_own_and_proven_domain_conversations_by_words,
     );
 }

@@ -72,6 +72,30 @@ pub(crate) enum TokenState {
     Deleted,
 }
 
+impl TokenState {
+    /// Where the token of an email of `kind` stands, from the row's reference to it
+    /// (`pointed`) and the token row that reference finds (`found`: its id, `used_at`,
+    /// `expires_at`). A token deleted with its row leaves no reference (ON DELETE SET NULL),
+    /// yet an email of a kind that carries one needed it.
+    pub(crate) fn of(
+        kind: EmailKind,
+        pointed: Option<i64>,
+        found: Option<i64>,
+        used_at: Option<Millis>,
+        expires_at: Option<Millis>,
+    ) -> Self {
+        match (pointed, found, used_at) {
+            (None, _, _) if kind.carries_token() => Self::Deleted,
+            (None, _, _) => Self::NoToken,
+            (Some(_), None, _) => Self::Deleted,
+            (Some(_), Some(_), Some(_)) => Self::Used,
+            (Some(_), Some(_), None) => Self::Live {
+                expires_at: expires_at.unwrap_or(0),
+            },
+        }
+    }
+}
+
 /// A due email, leased to this sender.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct DueEmail {

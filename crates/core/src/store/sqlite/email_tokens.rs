@@ -1,13 +1,13 @@
 use rusqlite::OptionalExtension as _;
 use uuid::Uuid;
 
-use super::{hash32, uuid, SqliteTx};
+use super::{uuid, SqliteTx};
 use crate::domain::TokenHash;
 use crate::error::Result;
 use crate::store::email_tokens::{
     EmailTokens, LiveCode, LiveToken, NewToken, Purpose, RequestCounts,
 };
-use crate::store::Millis;
+use crate::store::{hash32, Millis};
 
 fn live_token(id: i64, email: String, user_id: Option<String>) -> Result<LiveToken> {
     Ok(LiveToken {

@@ -196,12 +196,6 @@ pub(super) fn uuid(raw: String) -> Result<Uuid> {
     Uuid::parse_str(&raw).map_err(Error::internal)
 }
 
-/// A 32-byte hash stored as a BLOB.
-pub(super) fn hash32(raw: Vec<u8>) -> Result<[u8; 32]> {
-    raw.try_into()
-        .map_err(|_| Error::internal(anyhow::anyhow!("a stored hash is not 32 bytes")))
-}
-
 /// Creates the file (and its folder) readable by its owner only, before SQLite opens it, or
 /// tightens them if they exist; SQLite gives the `-wal` and `-shm` files the file's mode.
 fn create_private_file(path: &Path) -> Result<()> {

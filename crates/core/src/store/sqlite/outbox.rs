@@ -32,29 +32,16 @@ impl Outbox for SqliteTx<'_> {
                  ORDER BY o.next_attempt_at LIMIT ?2",
             )?
             .query_map(rusqlite::params![now, limit as i64], |row| {
-                let kind: String = row.get(1)?;
-                let pointed: Option<i64> = row.get(8)?;
-                let found: Option<i64> = row.get(9)?;
-                let used_at: Option<i64> = row.get(10)?;
-                let expires_at: Option<i64> = row.get(11)?;
-                let token = match (pointed, found, used_at, expires_at) {
-                    (None, _, _, _) => None,
-                    (Some(_), None, _, _) => Some(TokenState::Deleted),
-                    (Some(_), Some(_), Some(_), _) => Some(TokenState::Used),
-                    (Some(_), Some(_), None, expires_at) => Some(TokenState::Live {
-                        expires_at: expires_at.unwrap_or(0),
-                    }),
-                };
                 Ok((
                     row.get::<_, i64>(0)?,
-                    kind,
+                    row.get::<_, String>(1)?,
                     row.get::<_, String>(2)?,
                     row.get::<_, String>(3)?,
                     row.get::<_, String>(4)?,
                     row.get::<_, String>(5)?,
                     row.get::<_, i64>(6)?,
                     row.get::<_, i64>(7)?,
-                    token,
+                    (row.get(8)?, row.get(9)?, row.get(10)?, row.get(11)?),
                 ))
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -63,12 +50,8 @@ impl Outbox for SqliteTx<'_> {
             let kind = EmailKind::parse(&kind).ok_or_else(|| {
                 Error::internal(anyhow::anyhow!("an outbox row of kind {kind:?}"))
             })?;
-            // The token was deleted with its row (ON DELETE SET NULL): the email needed one.
-            let token = match token {
-                None if kind.carries_token() => TokenState::Deleted,
-                None => TokenState::NoToken,
-                Some(state) => state,
-            };
+            let (pointed, found, used_at, expires_at) = token;
+            let token = TokenState::of(kind, pointed, found, used_at, expires_at);
             self.0
                 .prepare_cached("UPDATE outbox SET next_attempt_at = ?1 WHERE id = ?2")?
                 .execute([lease_until, id])?;

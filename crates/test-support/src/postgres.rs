@@ -1,0 +1,215 @@
+//! A real PostgreSQL server for the tests: Debian's `postgresql` binaries, a throwaway cluster
+//! in a temp dir, on a free loopback port, started once per test process and removed after it.
+//!
+//! A watcher shell starts the server and waits on a pipe that only this process holds: when the
+//! process ends, however it ends, the pipe closes and the watcher stops the server and removes
+//! its directory. Under root (as in CI) the server runs as the `postgres` user, which initdb and
+//! postgres require.
+
+use std::io::Write as _;
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+/// The database role the tests connect as (trusted on loopback: the cluster lives as long as
+/// the test process, and only on 127.0.0.1).
+const ROLE: &str = "docent";
+
+/// One PostgreSQL server of this test process.
+#[derive(Debug)]
+pub struct TestPostgres {
+    port: u16,
+    bin: PathBuf,
+    /// Held open for the watcher; dropped (closed) only when the process ends.
+    _watcher: Mutex<(Child, ChildStdin)>,
+}
+
+impl TestPostgres {
+    /// The server of this test process, started on first use (a few seconds).
+    ///
+    /// # Panics
+    /// When PostgreSQL is not installed (`scripts/lib.sh` installs Debian's `postgresql`) or
+    /// does not start.
+    pub fn shared() -> &'static TestPostgres {
+        static SERVER: OnceLock<TestPostgres> = OnceLock::new();
+        SERVER.get_or_init(|| Self::start().unwrap_or_else(|err| panic!("PostgreSQL: {err}")))
+    }
+
+    /// The loopback port it listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// A new, empty database on the server: its URL.
+    pub fn fresh_database(&self) -> String {
+        static NEXT: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "test_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        self.sql("postgres", &format!("CREATE DATABASE {name}"));
+        self.url(&name)
+    }
+
+    /// The URL of database `name`.
+    pub fn url(&self, name: &str) -> String {
+        format!("postgres://{ROLE}@127.0.0.1:{}/{name}", self.port)
+    }
+
+    /// Runs `sql` in database `name` with psql, panicking when it fails.
+    pub fn sql(&self, name: &str, sql: &str) -> String {
+        let out = Command::new(self.bin.join("psql"))
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", ROLE])
+            .args(["-d", name, "-v", "ON_ERROR_STOP=1", "-At", "-c", sql])
+            .output()
+            .expect("psql runs");
+        assert!(
+            out.status.success(),
+            "psql {sql:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn start() -> Result<Self, String> {
+        let bin = bin_dir()?;
+        let dir = tempfile::Builder::new()
+            .prefix("docent-postgres-")
+            .tempdir()
+            .map_err(|e| e.to_string())?
+            .keep();
+        let owner = server_user()?;
+        if let Some((uid, gid)) = owner {
+            chown(&dir, uid, gid)?;
+        }
+        let data = dir.join("data");
+        let mut initdb = Command::new(bin.join("initdb"));
+        initdb
+            .arg("-D")
+            .arg(&data)
+            .args(["-U", ROLE, "--auth=trust", "--no-sync", "-E", "UTF8"])
+            .args(["--locale=C.UTF-8"])
+            .stdout(Stdio::null());
+        run_as(&mut initdb, owner);
+        let status = initdb.status().map_err(|e| format!("initdb: {e}"))?;
+        if !status.success() {
+            return Err(format!("initdb failed ({status})"));
+        }
+        let port = free_port()?;
+        // Durability is not what these tests are about; speed is.
+        let postgres = format!(
+            "{} {} -D {} -p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off \
+             -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
+            match owner {
+                Some(_) => "setpriv --reuid=postgres --regid=postgres --clear-groups",
+                None => "",
+            },
+            bin.join("postgres").display(),
+            data.display(),
+            dir.display(),
+        );
+        let script = format!(
+            "{postgres} >{log} 2>&1 & pg=$!\n\
+             cat >/dev/null\n\
+             kill -INT $pg; wait $pg; rm -rf {dir}",
+            log = dir.join("log").display(),
+            dir = dir.display(),
+        );
+        let mut watcher = Command::new("sh")
+            .args(["-c", &script])
+            .stdin(Stdio::piped())
+            .spawn()
+            .map_err(|e| format!("starting the watcher: {e}"))?;
+        let mut stdin = watcher.stdin.take().expect("piped");
+        let _ = stdin.flush();
+        let started = Instant::now();
+        loop {
+            let ready = Command::new(bin.join("pg_isready"))
+                .args(["-q", "-h", "127.0.0.1", "-p", &port.to_string()])
+                .status()
+                .is_ok_and(|s| s.success());
+            if ready {
+                break;
+            }
+            if started.elapsed() > Duration::from_secs(30) {
+                let log = std::fs::read_to_string(dir.join("log")).unwrap_or_default();
+                return Err(format!("not ready after 30 s:\n{log}"));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(Self {
+            port,
+            bin,
+            _watcher: Mutex::new((watcher, stdin)),
+        })
+    }
+}
+
+/// Where the server's programs are: `DOCENT_TEST_POSTGRES_BIN`, else the newest of Debian's
+/// `/usr/lib/postgresql/<version>/bin`.
+fn bin_dir() -> Result<PathBuf, String> {
+    if let Some(dir) = std::env::var_os("DOCENT_TEST_POSTGRES_BIN") {
+        return Ok(dir.into());
+    }
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .map_err(|_| {
+            "not installed (no /usr/lib/postgresql): install Debian's postgresql".to_owned()
+        })?
+        .filter_map(|entry| {
+            let entry = entry.ok()?;
+            let version = entry.file_name().to_str()?.parse().ok()?;
+            let bin = entry.path().join("bin");
+            bin.join("initdb").exists().then_some((version, bin))
+        })
+        .collect();
+    versions.sort();
+    versions
+        .pop()
+        .map(|(_, bin)| bin)
+        .ok_or_else(|| "no /usr/lib/postgresql/<version>/bin/initdb".to_owned())
+}
+
+/// Under root, the `postgres` user's uid and gid (the server refuses to run as root).
+fn server_user() -> Result<Option<(u32, u32)>, String> {
+    let id = |flag: &str, user: &str| -> Result<u32, String> {
+        let out = Command::new("id")
+            .args([flag, user])
+            .output()
+            .map_err(|e| e.to_string())?;
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .map_err(|_| format!("no user {user:?}"))
+    };
+    let me = Command::new("id")
+        .arg("-u")
+        .output()
+        .map_err(|e| e.to_string())?;
+    if String::from_utf8_lossy(&me.stdout).trim() != "0" {
+        return Ok(None);
+    }
+    Ok(Some((id("-u", "postgres")?, id("-g", "postgres")?)))
+}
+
+fn chown(dir: &Path, uid: u32, gid: u32) -> Result<(), String> {
+    #[cfg(unix)]
+    std::os::unix::fs::chown(dir, Some(uid), Some(gid)).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+fn run_as(command: &mut Command, owner: Option<(u32, u32)>) {
+    #[cfg(unix)]
+    if let Some((uid, gid)) = owner {
+        use std::os::unix::process::CommandExt as _;
+        command.uid(uid).gid(gid);
+    }
+}
+
+fn free_port() -> Result<u16, String> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+    Ok(listener.local_addr().map_err(|e| e.to_string())?.port())
+}
