@@ -51,6 +51,13 @@ pub fn run() {
         Ok((mut settings, _)) => {
             // Sign-in emails sent from the app also carry a docent:// link back into it.
             settings.desktop_links = true;
+            // The app keeps its data in its own SQLite file; a shared PostgreSQL database is
+            // for docent-server instances.
+            if settings.database_url.take().is_some() {
+                tracing::warn!(
+                    "DOCENT_DATABASE_URL is for docent-server; the desktop app keeps its data in the data dir"
+                );
+            }
             settings
         }
         Err(err) => {

@@ -75,7 +75,10 @@ impl Docent {
     /// Opens the data dir with a given clock (tests move a [`ManualClock`]).
     pub async fn open_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> Result<Self> {
         settings.check_enforceable()?;
-        let store = Store::open_sqlite(&settings.database_path()).await?;
+        let store = match &settings.database_url {
+            Some(url) => Store::open_postgres(url.expose_secret()).await?,
+            None => Store::open_sqlite(&settings.database_path()).await?,
+        };
         let hasher = Hasher::start().await?;
         let mailer = Arc::new(Mailer::new(&settings.mail, store.clone(), clock.clone())?);
         let chat = Arc::new(ChatService::new(
@@ -249,7 +252,8 @@ impl Docent {
         testing::Testing(self)
     }
 
-    /// The SQLite file this core writes.
+    /// Where this core's data lives: the SQLite file, or `postgres://<host>/<database>` (never
+    /// the user or password).
     pub fn database_path(&self) -> &std::path::Path {
         self.inner.store.location()
     }

@@ -60,19 +60,19 @@ impl TestPostgres {
         format!("postgres://{ROLE}@127.0.0.1:{}/{name}", self.port)
     }
 
+    /// Everything database `url` holds, as pg_dump writes it (plain SQL: every row as text).
+    pub fn dump(&self, url: &str) -> String {
+        let mut pg_dump = Command::new(self.bin.join("pg_dump"));
+        pg_dump.args(["--no-owner", "-d", url]);
+        output_of(pg_dump)
+    }
+
     /// Runs `sql` in database `name` with psql, panicking when it fails.
     pub fn sql(&self, name: &str, sql: &str) -> String {
-        let out = Command::new(self.bin.join("psql"))
-            .args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", ROLE])
-            .args(["-d", name, "-v", "ON_ERROR_STOP=1", "-At", "-c", sql])
-            .output()
-            .expect("psql runs");
-        assert!(
-            out.status.success(),
-            "psql {sql:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).into_owned()
+        let mut psql = Command::new(self.bin.join("psql"));
+        psql.args(["-h", "127.0.0.1", "-p", &self.port.to_string(), "-U", ROLE])
+            .args(["-d", name, "-v", "ON_ERROR_STOP=1", "-At", "-c", sql]);
+        output_of(psql)
     }
 
     fn start() -> Result<Self, String> {
@@ -147,6 +147,19 @@ impl TestPostgres {
             _watcher: Mutex::new((watcher, stdin)),
         })
     }
+}
+
+/// What `command` prints, panicking (with what it said) when it fails.
+fn output_of(mut command: Command) -> String {
+    let out = command
+        .output()
+        .unwrap_or_else(|e| panic!("{command:?}: {e}"));
+    assert!(
+        out.status.success(),
+        "{command:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Where the server's programs are: `DOCENT_TEST_POSTGRES_BIN`, else the newest of Debian's

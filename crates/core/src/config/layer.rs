@@ -22,6 +22,20 @@ pub struct SettingsLayer {
     )]
     pub data_dir: Option<PathBuf>,
 
+    /// PostgreSQL for several docent-server instances on one database,
+    /// e.g. postgres://docent:secret@db.example:5432/docent (the desktop app keeps SQLite)
+    /// [default: SQLite, docent.sqlite3 in the data dir]
+    #[cfg_attr(
+        feature = "cli",
+        arg(
+            long,
+            env = "DOCENT_DATABASE_URL",
+            value_name = "URL",
+            hide_env_values = true
+        )
+    )]
+    pub database_url: Option<SecretSetting>,
+
     /// The URL people reach this server at, used in emailed links and to accept the
     /// browser's `Origin` [default: the local server's own address, http://<addr>]
     #[cfg_attr(
@@ -298,6 +312,7 @@ impl SettingsLayer {
     pub fn or(self, lower: Self) -> Self {
         Self {
             data_dir: self.data_dir.or(lower.data_dir),
+            database_url: self.database_url.or(lower.database_url),
             public_url: self.public_url.or(lower.public_url),
             password_min_length: self.password_min_length.or(lower.password_min_length),
             session_ttl: self.session_ttl.or(lower.session_ttl),

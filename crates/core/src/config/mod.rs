@@ -37,8 +37,11 @@ pub const DEFAULT_LLM_BASE_URL: &str = "https://openrouter.ai/api/v1";
 /// Resolved settings: every value decided.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// Where the database and settings file live.
+    /// Where the database and settings file live (and documents' files, also with PostgreSQL:
+    /// instances sharing a database share this directory).
     pub data_dir: PathBuf,
+    /// A PostgreSQL database to use instead of the data dir's SQLite file.
+    pub database_url: Option<SecretSetting>,
     /// Public URL of the server, without a trailing slash, when one is set.
     pub public_url: Option<String>,
     /// Where the local server answers when no public URL is set (docent-server sets it to its
@@ -75,6 +78,7 @@ impl Settings {
     pub fn with_data_dir(data_dir: impl Into<PathBuf>) -> Self {
         Self {
             data_dir: data_dir.into(),
+            database_url: None,
             public_url: None,
             local_url: format!("http://{DEFAULT_SERVER_ADDR}"),
             password_min_length: 15,
@@ -220,6 +224,7 @@ impl Settings {
                 ..defaults.documents
             },
             data_dir: defaults.data_dir,
+            database_url: layer.database_url,
         })
     }
 

@@ -909,7 +909,12 @@ pub(crate) async fn documents_are_jobs_claimed_once_and_finished_by_their_claim(
 }
 
 /// A ready document of one passage (its name is its file hash too); its id.
-async fn ready_document(store: &Store, ws: Uuid, name: &'static str, text: &'static str) -> Uuid {
+pub(crate) async fn ready_document(
+    store: &Store,
+    ws: Uuid,
+    name: &'static str,
+    text: &'static str,
+) -> Uuid {
     write(store, move |tx| {
         let Inserted::New(d) = tx.documents().insert(&new_document(ws, name, name), 1)? else {
             panic!("a new document")
@@ -1056,7 +1061,6 @@ mod sqlite_store {
     );
 }
 
-/// The aggregates ported to PostgreSQL so far (issue 14); the list grows to the one above.
 mod postgres_store {
     super::contract_tests!(super::postgres;
         accounts_are_unique_by_email_and_keep_their_proof,
@@ -1069,5 +1073,8 @@ mod postgres_store {
         conversations_keep_temporary_ones_to_their_session,
         messages_keep_their_order_status_and_citations,
         history_finds_own_and_proven_domain_conversations_by_words,
+        documents_are_jobs_claimed_once_and_finished_by_their_claim,
+        passages_are_searched_per_workspace_and_leave_with_their_document,
+        scores_depend_on_the_workspace_s_own_passages_only,
     );
 }

@@ -4,8 +4,9 @@
 use uuid::Uuid;
 
 use super::Millis;
-use crate::domain::documents::{Document, DocumentFolder, DocumentFormat};
-use crate::error::Result;
+use crate::clock::from_millis;
+use crate::domain::documents::{Document, DocumentFolder, DocumentFormat, DocumentStatus};
+use crate::error::{Error, ErrorBody, ErrorCode, Result};
 
 /// A document about to be stored.
 #[derive(Debug, Clone)]
@@ -52,6 +53,65 @@ pub(crate) struct NewPassage {
 #[derive(Debug, Clone)]
 pub(crate) struct DocumentRecord {
     pub(crate) document: Document,
+}
+
+/// A document's columns as every store keeps them (`COLUMNS` of each), before they are checked.
+#[derive(Debug)]
+pub(crate) struct StoredDocument {
+    pub(crate) id: Uuid,
+    pub(crate) workspace_id: Uuid,
+    pub(crate) name: String,
+    pub(crate) format: String,
+    pub(crate) bytes: i64,
+    pub(crate) sha256: String,
+    pub(crate) status: String,
+    pub(crate) pages: Option<u32>,
+    pub(crate) pages_done: u32,
+    pub(crate) chunks: u32,
+    pub(crate) error_code: Option<String>,
+    pub(crate) error_message: Option<String>,
+    pub(crate) folder_path: Option<String>,
+    pub(crate) created_at: Millis,
+    pub(crate) indexed_at: Option<Millis>,
+}
+
+/// A stored value no version of Docent writes.
+pub(crate) fn corrupt(what: &str) -> Error {
+    Error::internal(anyhow::anyhow!("a stored document has an unknown {what}"))
+}
+
+impl StoredDocument {
+    /// The document, once its format and status are known values.
+    pub(crate) fn into_record(self) -> Result<DocumentRecord> {
+        let format = DocumentFormat::parse(&self.format).ok_or_else(|| corrupt("format"))?;
+        let error = match (self.error_code, self.error_message) {
+            (Some(code), Some(message)) => {
+                let code: ErrorCode = serde_json::from_value(serde_json::Value::String(code))
+                    .unwrap_or(ErrorCode::UnreadableDocument);
+                Some(ErrorBody::new(code, message))
+            }
+            _ => None,
+        };
+        Ok(DocumentRecord {
+            document: Document {
+                id: self.id,
+                workspace_id: self.workspace_id,
+                name: self.name,
+                format,
+                media_type: format.media_type().to_owned(),
+                bytes: self.bytes.max(0) as u64,
+                sha256: self.sha256,
+                status: DocumentStatus::parse(&self.status).ok_or_else(|| corrupt("status"))?,
+                pages: self.pages,
+                pages_done: self.pages_done,
+                chunks: self.chunks,
+                error,
+                folder_path: self.folder_path,
+                created_at: from_millis(self.created_at),
+                indexed_at: self.indexed_at.map(from_millis),
+            },
+        })
+    }
 }
 
 pub(crate) trait Documents {

@@ -17,10 +17,8 @@ pub(crate) mod login_attempts;
 pub(crate) mod messages;
 pub(crate) mod outbox;
 pub(crate) mod passages;
-pub(crate) mod sessions;
-// Being ported (issue 14): only the store's contract tests use it yet.
-#[cfg_attr(not(test), allow(dead_code))]
 pub(crate) mod postgres;
+pub(crate) mod sessions;
 pub(crate) mod sqlite;
 pub(crate) mod workspaces;
 
@@ -110,9 +108,7 @@ impl Store {
         Ok(Self::new(Arc::new(sqlite::SqliteStore::open(path).await?)))
     }
 
-    /// The PostgreSQL database at `url` (migrated). Not offered by any face yet: the store is
-    /// being ported (issue 14).
-    #[cfg_attr(not(test), allow(dead_code))]
+    /// The PostgreSQL database at `url` (migrated).
     pub(crate) async fn open_postgres(url: &str) -> Result<Self> {
         Ok(Self::new(Arc::new(
             postgres::PostgresStore::connect(url).await?,

@@ -18,6 +18,29 @@ pub(crate) struct PassageHit {
     pub(crate) score: f64,
 }
 
+/// bm25 as FTS5's `bm25()` computes it, which every store ranks passages by; a word's
+/// statistics come from the searched workspace's own passages.
+pub(crate) mod bm25 {
+    /// Term-frequency saturation.
+    pub(crate) const K1: f64 = 1.2;
+    /// Length normalisation.
+    pub(crate) const B: f64 = 0.75;
+    /// What a hit in a passage's heading path counts for, beside one in its text.
+    pub(crate) const HEADING_WEIGHT: f64 = 0.5;
+
+    /// The IDF of a word held by `hits` of `rows` passages (a word in most of them still
+    /// counts a little).
+    pub(crate) fn idf(rows: u64, hits: u64) -> f64 {
+        let (rows, hits) = (rows as f64, hits.min(rows) as f64);
+        let idf = ((rows - hits + 0.5) / (hits + 0.5)).ln();
+        if idf <= 0.0 {
+            1e-6
+        } else {
+            idf
+        }
+    }
+}
+
 pub(crate) trait Passages {
     /// A document's passages in order, as (page, text) (for tests and benchmarks).
     #[cfg(feature = "testing")]

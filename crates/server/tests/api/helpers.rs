@@ -92,6 +92,7 @@ pub async fn spawn_app_serving(
     settings.local_url = format!("http://{}", listener.local_addr().unwrap());
     // Documents are read by the server's own executable, as in production.
     settings.documents.extractor_program = Some(env!("CARGO_BIN_EXE_docent-server").into());
+    settings.database_url = test_database(data_dir.path());
     configure(&mut settings);
     let clock = ManualClock::starting_now();
     let docent = Docent::open_with_clock(settings, Arc::new(clock.clone()))
@@ -117,6 +118,22 @@ pub async fn spawn_app_serving(
         shutdown: Some(shutdown),
         server: Some(server),
     }
+}
+
+/// With `DOCENT_TEST_STORE=postgres`, the suite runs on PostgreSQL (scripts/test runs it both
+/// ways): each data dir gets a fresh database on the test process's server, kept with the dir
+/// (a restart over the same dir finds the same data).
+pub fn test_database(data_dir: &Path) -> Option<docent_core::config::SecretSetting> {
+    if std::env::var("DOCENT_TEST_STORE").ok()? != "postgres" {
+        return None;
+    }
+    let kept = data_dir.join("test-database-url");
+    let url = std::fs::read_to_string(&kept).unwrap_or_else(|_| {
+        let url = docent_test_support::postgres::TestPostgres::shared().fresh_database();
+        std::fs::write(&kept, &url).unwrap();
+        url
+    });
+    Some(url.parse().unwrap())
 }
 
 impl TestApp {

@@ -9,6 +9,7 @@ mod email;
 mod errors;
 mod faces;
 mod helpers;
+mod instances;
 mod mail;
 mod process;
 mod secrets;

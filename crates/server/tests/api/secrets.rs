@@ -1,6 +1,9 @@
-//! No raw token or password in the database file or in the logs.
+//! No raw token or password in the database (the SQLite file, or every row of the PostgreSQL
+//! database) or in the logs.
 
-use crate::helpers::{captured_logs, spawn_app, PASSWORD};
+use docent_test_support::postgres::TestPostgres;
+
+use crate::helpers::{captured_logs, spawn_app, test_database, PASSWORD};
 
 #[tokio::test]
 async fn no_raw_token_or_password_is_stored_or_logged() {
@@ -26,6 +29,7 @@ async fn no_raw_token_or_password_is_stored_or_logged() {
     assert_eq!(app.post_bearer("/auth/logout", &second).await.status(), 204);
 
     let mut stored = Vec::new();
+    let database = test_database(app.data_dir.path());
     for entry in std::fs::read_dir(app.data_dir.path()).unwrap() {
         let path = entry.unwrap().path();
         let name = path.file_name().unwrap().to_string_lossy().into_owned();
@@ -33,8 +37,19 @@ async fn no_raw_token_or_password_is_stored_or_logged() {
         if name == "documents" && path.is_dir() {
             continue;
         }
+        if database.is_some() {
+            assert_eq!(name, "test-database-url", "unexpected file {name}");
+            continue;
+        }
         assert!(name.starts_with("docent.sqlite3"), "unexpected file {name}");
         stored.extend(std::fs::read(&path).unwrap());
+    }
+    if let Some(url) = &database {
+        stored.extend(
+            TestPostgres::shared()
+                .dump(url.expose_secret())
+                .into_bytes(),
+        );
     }
     let stored = String::from_utf8_lossy(&stored);
     assert!(

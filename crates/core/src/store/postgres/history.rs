@@ -1,6 +1,6 @@
 use tokio_postgres::types::ToSql;
 
-use super::PgTx;
+use super::{quoted_lexeme, PgTx};
 use crate::clock::from_millis;
 use crate::domain::chat::HistoryEntry;
 use crate::error::Result;
@@ -11,7 +11,7 @@ use crate::store::history::{History, HistoryFilter, Whose};
 fn ts_query(words: &[String]) -> Option<String> {
     let terms: Vec<String> = words
         .iter()
-        .map(|word| format!("'{}':*", word.replace('\\', "\\\\").replace('\'', "''")))
+        .map(|word| format!("{}:*", quoted_lexeme(word)))
         .collect();
     (!terms.is_empty()).then(|| terms.join(" & "))
 }

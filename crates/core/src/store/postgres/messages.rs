@@ -2,22 +2,12 @@ use std::collections::HashMap;
 
 use uuid::Uuid;
 
-use super::PgTx;
+use super::{read, stored, PgTx};
 use crate::clock::from_millis;
 use crate::domain::chat::{Citation, Message, MessageStatus, Role};
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::store::messages::{FinishedAnswer, Messages, NewMessage};
 use crate::store::Millis;
-
-/// A small count as stored (an INTEGER).
-fn stored(n: u32) -> Result<i32> {
-    i32::try_from(n).map_err(Error::internal)
-}
-
-/// A small count as read back.
-fn read(n: i32) -> Result<u32> {
-    u32::try_from(n).map_err(Error::internal)
-}
 
 impl Messages for PgTx<'_> {
     fn of_conversation(&self, conversation: Uuid) -> Result<Vec<Message>> {

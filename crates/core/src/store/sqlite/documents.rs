@@ -3,10 +3,11 @@ use uuid::Uuid;
 
 use super::{is_unique_violation, ranking, uuid, SqliteTx};
 use crate::clock::from_millis;
-use crate::domain::documents::{Document, DocumentFolder, DocumentFormat, DocumentStatus};
-use crate::error::{Error, ErrorBody, ErrorCode, Result};
+use crate::domain::documents::{Document, DocumentFolder, DocumentFormat};
+use crate::error::{Error, Result};
 use crate::store::documents::{
-    ClaimedJob, DocumentRecord, Documents, Inserted, NewDocument, NewPassage,
+    corrupt, ClaimedJob, DocumentRecord, Documents, Inserted, NewDocument, NewPassage,
+    StoredDocument,
 };
 use crate::store::passages::{PassageHit, Passages, SearchTerms};
 use crate::store::Millis;
@@ -22,58 +23,32 @@ fn scope_token(workspace_id: &str) -> String {
     format!("w{hex}")
 }
 
-fn corrupt(what: &str) -> Error {
-    Error::internal(anyhow::anyhow!("a stored document has an unknown {what}"))
-}
-
 fn record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<DocumentRecord>> {
     let id: String = row.get(0)?;
     let workspace_id: String = row.get(1)?;
-    let format: String = row.get(3)?;
-    let status: String = row.get(6)?;
-    let error_code: Option<String> = row.get(10)?;
-    let error_message: Option<String> = row.get(11)?;
-    let bytes: i64 = row.get(4)?;
-    let created: i64 = row.get(14)?;
-    let indexed: Option<i64> = row.get(15)?;
-    let (name, sha256, pages, pages_done, chunks, folder_path) = (
-        row.get::<_, String>(2)?,
-        row.get::<_, String>(5)?,
-        row.get::<_, Option<u32>>(7)?,
-        row.get::<_, u32>(8)?,
-        row.get::<_, u32>(9)?,
-        row.get::<_, Option<String>>(13)?,
-    );
-    Ok((|| {
-        let format = DocumentFormat::parse(&format).ok_or_else(|| corrupt("format"))?;
-        let error = match (error_code, error_message) {
-            (Some(code), Some(message)) => {
-                let code: ErrorCode = serde_json::from_value(serde_json::Value::String(code))
-                    .unwrap_or(ErrorCode::UnreadableDocument);
-                Some(ErrorBody::new(code, message))
-            }
-            _ => None,
-        };
-        Ok(DocumentRecord {
-            document: Document {
-                id: uuid(id)?,
-                workspace_id: uuid(workspace_id)?,
-                name,
-                format,
-                media_type: format.media_type().to_owned(),
-                bytes: bytes.max(0) as u64,
-                sha256,
-                status: DocumentStatus::parse(&status).ok_or_else(|| corrupt("status"))?,
-                pages,
-                pages_done,
-                chunks,
-                error,
-                folder_path,
-                created_at: from_millis(created),
-                indexed_at: indexed.map(from_millis),
-            },
+    let stored = |id, workspace_id| -> rusqlite::Result<StoredDocument> {
+        Ok(StoredDocument {
+            id,
+            workspace_id,
+            name: row.get(2)?,
+            format: row.get(3)?,
+            bytes: row.get(4)?,
+            sha256: row.get(5)?,
+            status: row.get(6)?,
+            pages: row.get(7)?,
+            pages_done: row.get(8)?,
+            chunks: row.get(9)?,
+            error_code: row.get(10)?,
+            error_message: row.get(11)?,
+            folder_path: row.get(13)?,
+            created_at: row.get(14)?,
+            indexed_at: row.get(15)?,
         })
-    })())
+    };
+    Ok(match (uuid(id), uuid(workspace_id)) {
+        (Ok(id), Ok(workspace_id)) => stored(id, workspace_id)?.into_record(),
+        (Err(err), _) | (_, Err(err)) => Err(err),
+    })
 }
 
 fn folder(row: &rusqlite::Row<'_>) -> rusqlite::Result<(String, String, String, i64)> {

@@ -32,25 +32,12 @@ use rusqlite::{ffi, Connection};
 
 use crate::error::Result;
 
-/// bm25's term-frequency saturation, as FTS5's `bm25()`.
-const K1: f64 = 1.2;
-/// bm25's length normalisation, as FTS5's `bm25()`.
-const B: f64 = 0.75;
+pub(super) use crate::store::passages::bm25::idf;
+use crate::store::passages::bm25::{B, HEADING_WEIGHT, K1};
 
-/// What a hit in each column of `passages_fts` counts for: the text, the heading path (half),
-/// the workspace's token (nothing: it only restricts a search to its workspace).
-const COLUMN_WEIGHTS: [f64; 3] = [1.0, 0.5, 0.0];
-
-/// The IDF of a word held by `hits` of `rows` rows, as FTS5's `bm25()` computes it.
-pub(super) fn idf(rows: u64, hits: u64) -> f64 {
-    let (rows, hits) = (rows as f64, hits.min(rows) as f64);
-    let idf = ((rows - hits + 0.5) / (hits + 0.5)).ln();
-    if idf <= 0.0 {
-        1e-6
-    } else {
-        idf
-    }
-}
+/// What a hit in each column of `passages_fts` counts for: the text, the heading path, the
+/// workspace's token (nothing: it only restricts a search to its workspace).
+const COLUMN_WEIGHTS: [f64; 3] = [1.0, HEADING_WEIGHT, 0.0];
 
 /// More than a word of this IDF adds to any row's score (its term-frequency part tends to
 /// k1 + 1 and never reaches it).

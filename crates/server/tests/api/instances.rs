@@ -1,0 +1,116 @@
+//! Several docent-server instances on one PostgreSQL database are one server (issue 14): two
+//! servers, each with its own data dir and clock, on one fresh database of the tests' own
+//! PostgreSQL server.
+
+use docent_core::Settings;
+use docent_test_support::postgres::TestPostgres;
+use serde_json::json;
+
+use crate::email::use_mail;
+use crate::helpers::{assert_error, spawn_app_with, TestApp, PASSWORD};
+use crate::mail::MailServer;
+
+/// Two instances on one new database, each also configured by `configure`.
+async fn two_instances(configure: impl Fn(&mut Settings) + Clone) -> (TestApp, TestApp) {
+    let url = TestPostgres::shared().fresh_database();
+    let on = move |s: &mut Settings| {
+        s.database_url = Some(url.parse().unwrap());
+        configure(s);
+    };
+    (spawn_app_with(on.clone()).await, spawn_app_with(on).await)
+}
+
+#[tokio::test]
+async fn a_session_made_on_one_instance_works_on_the_other_and_its_logout_ends_it_on_both() {
+    let (a, b) = two_instances(|_| {}).await;
+    let token = a.signed_up("ada@example.com").await;
+    assert_eq!(b.validate(&token).await.status(), 200);
+    assert_eq!(b.post_bearer("/auth/logout", &token).await.status(), 204);
+    assert_eq!(a.validate(&token).await.status(), 401);
+    assert_eq!(b.validate(&token).await.status(), 401);
+}
+
+#[tokio::test]
+async fn failed_sign_ins_are_counted_across_instances() {
+    let (a, b) = two_instances(|_| {}).await;
+    assert_eq!(a.register("lock@example.com", PASSWORD).await.status(), 201);
+    // Five failures, spread over both, lock the email on both, even for the right password.
+    for app in [&a, &b, &a, &b, &a] {
+        let response = app
+            .login("lock@example.com", "Wrong-Password-Entirely-1")
+            .await;
+        assert_eq!(response.status(), 401);
+    }
+    for app in [&a, &b] {
+        let response = app.login("lock@example.com", PASSWORD).await;
+        assert_error(response, 429, "too_many_attempts").await;
+    }
+}
+
+#[tokio::test]
+async fn a_sign_in_link_sent_to_both_instances_at_once_signs_in_once() {
+    let mail = MailServer::start();
+    let (a, b) = two_instances(|s| use_mail(s, &mail)).await;
+    for round in 0..5 {
+        let email = format!("race{round}@example.com");
+        let response = a
+            .post_json("/auth/request-login", &json!({ "email": email }))
+            .await;
+        assert_eq!(response.status(), 202);
+        let token = mail
+            .wait_for(&email, 1)
+            .await
+            .token(&format!("{}/login/verify?token=", a.address));
+        let body = json!({ "token": token });
+        let (on_a, on_b) = tokio::join!(
+            a.post_json("/auth/verify-login", &body),
+            b.post_json("/auth/verify-login", &body)
+        );
+        let mut statuses = [on_a.status().as_u16(), on_b.status().as_u16()];
+        statuses.sort_unstable();
+        assert_eq!(
+            statuses,
+            [200, 400],
+            "round {round}: one sign-in, one refusal"
+        );
+    }
+}
+
+#[tokio::test]
+async fn each_email_is_sent_once_when_both_instances_send_the_outbox() {
+    let mail = MailServer::start();
+    let (a, b) = two_instances(|s| use_mail(s, &mail)).await;
+    let addresses: Vec<String> = (0..12).map(|n| format!("once{n}@example.com")).collect();
+    // Queued by both, so both senders have due emails at the same moments.
+    let bodies: Vec<_> = addresses
+        .iter()
+        .map(|email| json!({ "email": email }))
+        .collect();
+    let requests = bodies.iter().enumerate().map(|(n, body)| {
+        let app = if n % 2 == 0 { &a } else { &b };
+        app.post_json("/auth/request-login", body)
+    });
+    for response in futures_util::future::join_all(requests).await {
+        assert_eq!(response.status(), 202);
+    }
+    for email in &addresses {
+        mail.wait_for(email, 1).await;
+    }
+    // Every row is finished (a second send would have happened before its row was).
+    let started = std::time::Instant::now();
+    loop {
+        let statuses = a.docent.testing().outbox_statuses().await.unwrap();
+        assert_eq!(statuses.len(), addresses.len());
+        if statuses.iter().all(|s| s == "sent") {
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "outbox still {statuses:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    for email in &addresses {
+        assert_eq!(mail.received_by(email).len(), 1, "{email} got one email");
+    }
+}
