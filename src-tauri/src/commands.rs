@@ -210,9 +210,7 @@ pub struct SignedIn {
 }
 
 fn ipc(err: Error) -> ErrorBody {
-    if let Error::Internal(source) = &err {
-        tracing::error!(error = ?source, "internal error");
-    }
+    err.report();
     err.body()
 }
 

@@ -187,6 +187,8 @@ error_codes! {
     InvalidSetting = "invalid_setting" => 503,
     /// The database was written by a newer Docent.
     DatabaseTooNew = "database_too_new" => 503,
+    /// The database server does not answer (PostgreSQL down or out of reach).
+    DatabaseUnavailable = "database_unavailable" => 503,
     /// The settings file could not be written.
     SettingsNotSaved = "settings_not_saved" => 503,
     /// An allow-list of domains without email to prove addresses.
@@ -282,6 +284,10 @@ pub enum Error {
         /// What failed and what to do.
         message: String,
     },
+    /// The database server does not answer: it is down, restarting or out of reach. Worth
+    /// trying again; the detail is logged, never shown.
+    #[error("The database does not answer. Docent reconnects by itself: try again in a moment.")]
+    DatabaseUnavailable(#[source] anyhow::Error),
     /// A fault inside Docent: storage, I/O, a bug. The detail is logged, never shown.
     #[error("Something went wrong inside Docent; the details have been logged.")]
     Internal(#[source] anyhow::Error),
@@ -335,7 +341,20 @@ impl Error {
             Self::InvalidCode => ErrorCode::InvalidCode,
             Self::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
             Self::NotFound { .. } => ErrorCode::NotFound,
+            Self::DatabaseUnavailable(_) => ErrorCode::DatabaseUnavailable,
             Self::Internal(_) => ErrorCode::Internal,
+        }
+    }
+
+    /// Logs what the error's sentence leaves out (an internal fault's cause, why the database
+    /// did not answer); a face calls it once before it answers with [`Error::body`].
+    pub fn report(&self) {
+        match self {
+            Self::Internal(source) => tracing::error!(error = ?source, "internal error"),
+            Self::DatabaseUnavailable(source) => {
+                tracing::warn!(error = ?source, "the database does not answer");
+            }
+            _ => {}
         }
     }
 

@@ -101,9 +101,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (body, retry_after) = match self {
             Self::Core(err) => {
-                if let docent_core::Error::Internal(source) = &err {
-                    tracing::error!(error = ?source, "internal error");
-                }
+                err.report();
                 (err.body(), err.retry_after())
             }
             Self::Http { code, message } => (ErrorBody::new(code, message), None),

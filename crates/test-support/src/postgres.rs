@@ -23,8 +23,12 @@ const ROLE: &str = "docent";
 pub struct TestPostgres {
     port: u16,
     bin: PathBuf,
-    /// Held open for the watcher; dropped (closed) only when the process ends.
-    _watcher: Mutex<(Child, ChildStdin)>,
+    /// The cluster's directory (its data, its socket, its log).
+    dir: PathBuf,
+    /// Under root, the `postgres` user's uid and gid, which the server runs as.
+    owner: Option<(u32, u32)>,
+    /// The watcher, and the pipe it waits on: closed when this is dropped or the process ends.
+    watcher: Mutex<Option<(Child, ChildStdin)>>,
 }
 
 impl TestPostgres {
@@ -35,7 +39,15 @@ impl TestPostgres {
     /// does not start.
     pub fn shared() -> &'static TestPostgres {
         static SERVER: OnceLock<TestPostgres> = OnceLock::new();
-        SERVER.get_or_init(|| Self::start().unwrap_or_else(|err| panic!("PostgreSQL: {err}")))
+        SERVER.get_or_init(Self::own)
+    }
+
+    /// A server of the caller's own (one a test may stop and start), removed when dropped.
+    ///
+    /// # Panics
+    /// As [`TestPostgres::shared`].
+    pub fn own() -> TestPostgres {
+        Self::start().unwrap_or_else(|err| panic!("PostgreSQL: {err}"))
     }
 
     /// The loopback port it listens on.
@@ -75,6 +87,66 @@ impl TestPostgres {
         output_of(psql)
     }
 
+    /// Stops the server (fast: open connections are cut), keeping its data.
+    pub fn stop(&self) {
+        let mut pg_ctl = self.as_server(&self.bin.join("pg_ctl"));
+        pg_ctl.arg("stop").arg("-D").arg(self.dir.join("data"));
+        pg_ctl.args(["-m", "fast", "-w"]);
+        output_of(pg_ctl);
+    }
+
+    /// Starts the stopped server again, on the same port and data; returns once it answers.
+    pub fn restart(&self) {
+        let mut pg_ctl = self.as_server(&self.bin.join("pg_ctl"));
+        pg_ctl
+            .arg("start")
+            .arg("-D")
+            .arg(self.dir.join("data"))
+            .arg("-l")
+            .arg(self.dir.join("log"))
+            .args(["-o", &self.options(), "-W"])
+            .stdout(Stdio::null());
+        output_of(pg_ctl);
+        self.wait_until_ready()
+            .unwrap_or_else(|err| panic!("PostgreSQL: {err}"));
+    }
+
+    /// `program`, run as the server's user.
+    fn as_server(&self, program: &Path) -> Command {
+        let mut command = Command::new(program);
+        run_as(&mut command, self.owner);
+        command
+    }
+
+    /// The server's options: loopback only, a socket in its own directory, and no durability
+    /// (these tests are about behaviour, not crashes).
+    fn options(&self) -> String {
+        format!(
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
+             -c full_page_writes=off -c max_connections=200",
+            self.port,
+            self.dir.display()
+        )
+    }
+
+    fn wait_until_ready(&self) -> Result<(), String> {
+        let started = Instant::now();
+        loop {
+            let ready = Command::new(self.bin.join("pg_isready"))
+                .args(["-q", "-h", "127.0.0.1", "-p", &self.port.to_string()])
+                .status()
+                .is_ok_and(|s| s.success());
+            if ready {
+                return Ok(());
+            }
+            if started.elapsed() > Duration::from_secs(30) {
+                let log = std::fs::read_to_string(self.dir.join("log")).unwrap_or_default();
+                return Err(format!("not ready after 30 s:\n{log}"));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
     fn start() -> Result<Self, String> {
         let bin = bin_dir()?;
         let dir = tempfile::Builder::new()
@@ -86,11 +158,10 @@ impl TestPostgres {
         if let Some((uid, gid)) = owner {
             chown(&dir, uid, gid)?;
         }
-        let data = dir.join("data");
         let mut initdb = Command::new(bin.join("initdb"));
         initdb
             .arg("-D")
-            .arg(&data)
+            .arg(dir.join("data"))
             .args(["-U", ROLE, "--auth=trust", "--no-sync", "-E", "UTF8"])
             .args(["--locale=C.UTF-8"])
             .stdout(Stdio::null());
@@ -99,25 +170,30 @@ impl TestPostgres {
         if !status.success() {
             return Err(format!("initdb failed ({status})"));
         }
-        let port = free_port()?;
-        // Durability is not what these tests are about; speed is.
-        let postgres = format!(
-            "{} {} -D {} -p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off \
-             -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
-            match owner {
-                Some(_) => "setpriv --reuid=postgres --regid=postgres --clear-groups",
-                None => "",
-            },
-            bin.join("postgres").display(),
-            data.display(),
-            dir.display(),
-        );
+        let mut server = Self {
+            port: free_port()?,
+            bin,
+            dir,
+            owner,
+            watcher: Mutex::new(None),
+        };
+        let as_server = match owner {
+            Some(_) => "setpriv --reuid=postgres --regid=postgres --clear-groups",
+            None => "",
+        };
+        let data = server.dir.join("data");
+        let pg_ctl = server.bin.join("pg_ctl");
+        // Started by pg_ctl and stopped by it, so a server a test restarted is stopped too.
         let script = format!(
-            "{postgres} >{log} 2>&1 & pg=$!\n\
+            "{as_server} {pg_ctl} start -D {data} -l {log} -o '{options}' -W >/dev/null\n\
              cat >/dev/null\n\
-             kill -INT $pg; wait $pg; rm -rf {dir}",
-            log = dir.join("log").display(),
-            dir = dir.display(),
+             {as_server} {pg_ctl} stop -D {data} -m immediate -w >/dev/null 2>&1\n\
+             rm -rf {dir}",
+            pg_ctl = pg_ctl.display(),
+            data = data.display(),
+            log = server.dir.join("log").display(),
+            options = server.options(),
+            dir = server.dir.display(),
         );
         let mut watcher = Command::new("sh")
             .args(["-c", &script])
@@ -126,26 +202,19 @@ impl TestPostgres {
             .map_err(|e| format!("starting the watcher: {e}"))?;
         let mut stdin = watcher.stdin.take().expect("piped");
         let _ = stdin.flush();
-        let started = Instant::now();
-        loop {
-            let ready = Command::new(bin.join("pg_isready"))
-                .args(["-q", "-h", "127.0.0.1", "-p", &port.to_string()])
-                .status()
-                .is_ok_and(|s| s.success());
-            if ready {
-                break;
-            }
-            if started.elapsed() > Duration::from_secs(30) {
-                let log = std::fs::read_to_string(dir.join("log")).unwrap_or_default();
-                return Err(format!("not ready after 30 s:\n{log}"));
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        *server.watcher.get_mut().expect("not shared yet") = Some((watcher, stdin));
+        server.wait_until_ready()?;
+        Ok(server)
+    }
+}
+
+impl Drop for TestPostgres {
+    fn drop(&mut self) {
+        // Closing the pipe lets the watcher stop the server and remove its directory.
+        if let Some((mut watcher, stdin)) = self.watcher.get_mut().ok().and_then(Option::take) {
+            drop(stdin);
+            let _ = watcher.wait();
         }
-        Ok(Self {
-            port,
-            bin,
-            _watcher: Mutex::new((watcher, stdin)),
-        })
     }
 }
 

@@ -14,9 +14,11 @@ pub struct Health {
     pub version: &'static str,
 }
 
-/// Answers 200 once the server is ready and its database answers.
+/// Answers 200 once the server is ready and its database answers; 503
+/// `database_unavailable` while the database does not.
 #[utoipa::path(get, path = "/health", operation_id = "health", tag = "meta",
-    responses((status = 200, body = Health), (status = 500, body = ErrorResponse)))]
+    responses((status = 200, body = Health), (status = 500, body = ErrorResponse),
+        (status = 503, body = ErrorResponse)))]
 pub async fn health(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
     state.docent.check_health().await?;
     Ok(Json(Health {

@@ -114,3 +114,36 @@ async fn each_email_is_sent_once_when_both_instances_send_the_outbox() {
         assert_eq!(mail.received_by(email).len(), 1, "{email} got one email");
     }
 }
+
+#[tokio::test]
+async fn a_database_that_stops_answers_503_and_the_server_recovers_when_it_is_back() {
+    let postgres = TestPostgres::own();
+    let url = postgres.fresh_database();
+    let app = spawn_app_with(|s| s.database_url = Some(url.parse().unwrap())).await;
+    let token = app.signed_up("ada@example.com").await;
+
+    postgres.stop();
+    let response = app.validate(&token).await;
+    let message = assert_error(response, 503, "database_unavailable").await;
+    assert!(message.contains("try again"), "{message}");
+    let health = app.client.get(app.url("/health")).send().await.unwrap();
+    assert_error(health, 503, "database_unavailable").await;
+
+    postgres.restart();
+    // The pool drops the connections the restart cut and makes new ones by itself.
+    let started = std::time::Instant::now();
+    while app.validate(&token).await.status() != 200 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(15),
+            "no recovery within 15 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let health = app.client.get(app.url("/health")).send().await.unwrap();
+    assert_eq!(health.status(), 200);
+    assert_eq!(
+        app.validate(&token).await.status(),
+        200,
+        "the session survived"
+    );
+}

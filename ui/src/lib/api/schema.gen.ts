@@ -360,7 +360,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Answers 200 once the server is ready and its database answers. */
+        /**
+         * Answers 200 once the server is ready and its database answers; 503
+         *     `database_unavailable` while the database does not.
+         */
         get: operations["health"];
         put?: never;
         post?: never;
@@ -775,7 +778,7 @@ export interface components {
          * @description Every error code of Docent: the one list.
          * @enum {string}
          */
-        ErrorCode: "bad_request" | "malformed_json" | "invalid_query" | "invalid_token" | "invalid_code" | "invalid_credentials" | "unauthenticated" | "session_expired" | "domain_not_allowed" | "email_not_verified" | "read_only" | "settings_read_only" | "host_not_allowed" | "origin_not_allowed" | "origin_required" | "not_found" | "method_not_allowed" | "email_taken" | "payload_too_large" | "document_too_large" | "unsupported_media_type" | "unsupported_document" | "invalid_body" | "invalid_email" | "password_too_short" | "password_too_long" | "password_too_common" | "password_contains_email" | "password_too_guessable" | "invalid_name" | "description_too_long" | "system_prompt_too_long" | "invalid_top_k" | "value_too_long" | "invalid_title" | "empty_message" | "message_too_long" | "invalid_url" | "invalid_settings" | "empty_query" | "file_not_readable" | "document_encrypted" | "no_text" | "empty_document" | "unreadable_document" | "too_many_attempts" | "internal" | "retrieval_unavailable" | "llm_unavailable" | "llm_rejected" | "email_not_configured" | "llm_not_configured" | "llm_rate_limited" | "invalid_setting" | "database_too_new" | "settings_not_saved" | "allow_list_needs_email" | "llm_timeout";
+        ErrorCode: "bad_request" | "malformed_json" | "invalid_query" | "invalid_token" | "invalid_code" | "invalid_credentials" | "unauthenticated" | "session_expired" | "domain_not_allowed" | "email_not_verified" | "read_only" | "settings_read_only" | "host_not_allowed" | "origin_not_allowed" | "origin_required" | "not_found" | "method_not_allowed" | "email_taken" | "payload_too_large" | "document_too_large" | "unsupported_media_type" | "unsupported_document" | "invalid_body" | "invalid_email" | "password_too_short" | "password_too_long" | "password_too_common" | "password_contains_email" | "password_too_guessable" | "invalid_name" | "description_too_long" | "system_prompt_too_long" | "invalid_top_k" | "value_too_long" | "invalid_title" | "empty_message" | "message_too_long" | "invalid_url" | "invalid_settings" | "empty_query" | "file_not_readable" | "document_encrypted" | "no_text" | "empty_document" | "unreadable_document" | "too_many_attempts" | "internal" | "retrieval_unavailable" | "llm_unavailable" | "llm_rejected" | "email_not_configured" | "llm_not_configured" | "llm_rate_limited" | "invalid_setting" | "database_too_new" | "database_unavailable" | "settings_not_saved" | "allow_list_needs_email" | "llm_timeout";
         /**
          * @description What kind of failure an error is, the same over every transport (sent as `kind`).
          * @enum {string}
@@ -2784,6 +2787,14 @@ export interface operations {
                 };
             };
             500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

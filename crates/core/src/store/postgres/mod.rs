@@ -52,6 +52,11 @@ const MIGRATIONS: &[&str] = &[
 /// its own CPU.
 const POOL_SIZE: usize = 16;
 
+/// How long connecting to the database may take.
+const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+/// How long a request waits for a free connection when every one is busy.
+const POOL_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The advisory lock (a 64-bit key of our own: "docent" and 1) held while migrating.
 const MIGRATION_LOCK: i64 = 0x646f_6365_6e74_0001;
 /// The advisory lock every write transaction holds until it ends.
@@ -145,7 +150,7 @@ impl PostgresStore {
     /// Connects to the database at `url` (`postgres://user:password@host:port/database`) and
     /// applies pending migrations.
     pub(crate) async fn connect(url: &str) -> Result<Self> {
-        let config: tokio_postgres::Config = url.parse().map_err(|_| Error::Config {
+        let mut config: tokio_postgres::Config = url.parse().map_err(|_| Error::Config {
             code: ErrorCode::InvalidSetting,
             message: "The database URL is not a PostgreSQL URL: write it as postgres://user:password@host:5432/database.".to_owned(),
         })?;
@@ -163,6 +168,10 @@ impl PostgresStore {
                 .join(","),
             config.get_dbname().unwrap_or_default()
         ));
+        // A server out of reach fails a request in seconds, not after TCP's minutes.
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
         let manager = Manager::from_config(
             config,
             NoTls,
@@ -172,6 +181,9 @@ impl PostgresStore {
         );
         let pool = Pool::builder(manager)
             .max_size(POOL_SIZE)
+            .runtime(deadpool_postgres::Runtime::Tokio1)
+            .wait_timeout(Some(POOL_WAIT))
+            .create_timeout(Some(CONNECT_TIMEOUT))
             .build()
             .map_err(Error::internal)?;
         let store = Self { pool, location };
@@ -182,7 +194,7 @@ impl PostgresStore {
     /// Applies the pending migrations, each in its transaction, holding the migration lock so
     /// that instances starting together wait for each other.
     async fn migrate(&self) -> Result<()> {
-        let mut client = self.pool.get().await.map_err(Error::internal)?;
+        let mut client = self.pool.get().await.map_err(pool_error)?;
         client
             .execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])
             .await?;
@@ -241,7 +253,7 @@ async fn apply_migrations(client: &mut deadpool_postgres::Client) -> Result<()> 
 impl Backend for PostgresStore {
     fn run(&self, mode: Mode, work: Work) -> BoxFuture<'_, Result<Box<dyn std::any::Any + Send>>> {
         Box::pin(async move {
-            let mut client = self.pool.get().await.map_err(Error::internal)?;
+            let mut client = self.pool.get().await.map_err(pool_error)?;
             let runtime = Handle::current();
             tokio::task::spawn_blocking(move || {
                 let tx = runtime.block_on(async {
@@ -281,7 +293,7 @@ impl Backend for PostgresStore {
 
     fn ping(&self) -> BoxFuture<'_, Result<()>> {
         Box::pin(async move {
-            let client = self.pool.get().await.map_err(Error::internal)?;
+            let client = self.pool.get().await.map_err(pool_error)?;
             client.simple_query("SELECT 1").await?;
             Ok(())
         })
@@ -291,7 +303,7 @@ impl Backend for PostgresStore {
         // VACUUM removes the dead versions of rows (blanked email bodies, used tokens) from the
         // tables' pages; it cannot run inside a transaction.
         Box::pin(async move {
-            let client = self.pool.get().await.map_err(Error::internal)?;
+            let client = self.pool.get().await.map_err(pool_error)?;
             client.batch_execute("VACUUM outbox, email_tokens").await?;
             Ok(())
         })
@@ -318,9 +330,36 @@ fn quoted_lexeme(lexeme: &str) -> String {
     format!("'{}'", lexeme.replace('\\', "\\\\").replace('\'', "''"))
 }
 
-/// A fault of the database is Docent's own: the detail is logged, never shown.
+/// A database that does not answer (its connection lost or refused, the server shutting down
+/// or starting) is worth retrying; any other fault of the database is Docent's own. Either
+/// way the detail is logged, never shown.
 impl From<tokio_postgres::Error> for Error {
     fn from(err: tokio_postgres::Error) -> Self {
-        Self::Internal(err.into())
+        let unreachable = match err.code() {
+            // Connection exceptions (class 08), and the server shutting down or starting.
+            Some(state) => {
+                state.code().starts_with("08")
+                    || ["57P01", "57P02", "57P03"].contains(&state.code())
+            }
+            // No answer from the server at all: its connection is gone, or never came.
+            None => {
+                err.is_closed()
+                    || std::error::Error::source(&err)
+                        .is_some_and(|source| source.is::<std::io::Error>())
+            }
+        };
+        if unreachable {
+            Self::DatabaseUnavailable(err.into())
+        } else {
+            Self::Internal(err.into())
+        }
+    }
+}
+
+/// No connection could be had from the pool: the database does not answer.
+fn pool_error(err: deadpool_postgres::PoolError) -> Error {
+    match err {
+        deadpool_postgres::PoolError::Backend(err) => err.into(),
+        other => Error::DatabaseUnavailable(other.into()),
     }
 }
