@@ -86,6 +86,7 @@ impl Docent {
             clock.clone(),
             settings.chat.clone(),
         )?);
+        chat.listen_for_stops();
         let documents = DocumentService::new(
             store.clone(),
             clock.clone(),

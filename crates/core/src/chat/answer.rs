@@ -396,10 +396,45 @@ impl ChatService {
                 }
             })
             .await?;
-        if let Some(stop) = self.running.lock().expect("running lock").get(&message_id) {
-            let _ = stop.send(true);
+        if !self.stop_if_running(message_id) {
+            // Another instance on the same database may be the one answering.
+            self.store.announce_stop(message_id).await?;
         }
         Ok(())
+    }
+
+    /// Stops the answer if this process is generating it; whether it was.
+    fn stop_if_running(&self, message_id: Uuid) -> bool {
+        match self.running.lock().expect("running lock").get(&message_id) {
+            Some(stop) => {
+                let _ = stop.send(true);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Stops the answers other processes on the database are asked to stop, for as long as
+    /// this service lives.
+    pub(crate) fn listen_for_stops(self: &Arc<Self>) {
+        let Some(mut stops) = self.store.stops() else {
+            return;
+        };
+        let chat = Arc::downgrade(self);
+        tokio::spawn(async move {
+            loop {
+                match stops.recv().await {
+                    Ok(message_id) => match chat.upgrade() {
+                        Some(chat) => {
+                            chat.stop_if_running(message_id);
+                        }
+                        None => break,
+                    },
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        });
     }
 
     /// Stores an answer's final text, status and citations.

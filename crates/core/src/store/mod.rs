@@ -31,6 +31,8 @@ use std::path::Path;
 use std::pin::Pin;
 use std::sync::Arc;
 
+use uuid::Uuid;
+
 use crate::error::Result;
 
 pub(crate) use accounts::Accounts;
@@ -89,6 +91,15 @@ pub(crate) trait Backend: Send + Sync + std::fmt::Debug {
 
     /// Where the data lives, for people (a file path, a server).
     fn location(&self) -> &Path;
+
+    /// Asks whichever process on this database streams answer `message_id` to stop it (a
+    /// person's stop may reach another instance than the one answering). A database that only
+    /// this process uses has no one else to tell.
+    fn announce_stop(&self, message_id: Uuid) -> BoxFuture<'_, Result<()>>;
+
+    /// The stops announced on this database, by any process, as they come; `None` when only
+    /// this process uses it.
+    fn stops(&self) -> Option<tokio::sync::broadcast::Receiver<Uuid>>;
 }
 
 /// The store of one running core. Cheap to clone.
@@ -158,6 +169,16 @@ impl Store {
     /// Where the data lives.
     pub(crate) fn location(&self) -> &Path {
         self.backend.location()
+    }
+
+    /// See [`Backend::announce_stop`].
+    pub(crate) async fn announce_stop(&self, message_id: Uuid) -> Result<()> {
+        self.backend.announce_stop(message_id).await
+    }
+
+    /// See [`Backend::stops`].
+    pub(crate) fn stops(&self) -> Option<tokio::sync::broadcast::Receiver<Uuid>> {
+        self.backend.stops()
     }
 }
 

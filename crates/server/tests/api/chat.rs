@@ -182,7 +182,7 @@ async fn streamed_answers_send_deltas_then_citations_then_done() {
     assert_eq!(history["messages"][1]["citations"][0]["chunk_id"], "c1");
 }
 
-async fn wait_until_settled(app: &TestApp, token: &str) -> Value {
+pub async fn wait_until_settled(app: &TestApp, token: &str) -> Value {
     for _ in 0..200 {
         let history: Value = app
             .get_json("/chat/history", token)
@@ -198,7 +198,7 @@ async fn wait_until_settled(app: &TestApp, token: &str) -> Value {
     panic!("the answer never settled");
 }
 
-fn slow_stream() -> Reply {
+pub fn slow_stream() -> Reply {
     Reply::Stream {
         pieces: (0..400).map(|i| format!("word{i} ")).collect(),
         pause: Duration::from_millis(20),

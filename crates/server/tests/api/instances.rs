@@ -4,8 +4,10 @@
 
 use docent_core::Settings;
 use docent_test_support::postgres::TestPostgres;
+use docent_test_support::remote::{use_remotes, FakeLlm};
 use serde_json::json;
 
+use crate::chat::{slow_stream, sse_events, wait_until_settled};
 use crate::email::use_mail;
 use crate::helpers::{assert_error, spawn_app_with, TestApp, PASSWORD};
 use crate::mail::MailServer;
@@ -146,4 +148,47 @@ async fn a_database_that_stops_answers_503_and_the_server_recovers_when_it_is_ba
         200,
         "the session survived"
     );
+}
+
+#[tokio::test]
+async fn a_stop_sent_to_one_instance_stops_the_answer_streaming_on_the_other() {
+    let llm = FakeLlm::start().await;
+    let (a, b) = two_instances(|s| use_remotes(s, &llm, None)).await;
+    let token = a.signed_up("asker@example.com").await;
+    llm.reply(slow_stream());
+    let mut response = a
+        .ask_streaming(&token, &json!({"message": "Tell me everything"}))
+        .await;
+    let message_id = response.headers()["x-message-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let mut body = String::new();
+    while !body.contains("event: delta") && !body.contains("event:delta") {
+        body.push_str(&String::from_utf8_lossy(
+            &response.chunk().await.unwrap().unwrap(),
+        ));
+    }
+    let stop = b
+        .send_json(
+            reqwest::Method::POST,
+            "/chat/stop",
+            &token,
+            &json!({"message_id": message_id}),
+        )
+        .await;
+    assert_eq!(stop.status(), 204);
+    while let Some(chunk) = response.chunk().await.unwrap() {
+        body.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let events = sse_events(&body);
+    let (last, data) = events.last().unwrap();
+    assert_eq!(last, "done");
+    assert_eq!(
+        data["status"], "stopped",
+        "stopped through the other instance"
+    );
+    let history = wait_until_settled(&b, &token).await;
+    let content = history["messages"][1]["content"].as_str().unwrap();
+    assert!(!content.contains("word399"), "{content}");
 }

@@ -30,9 +30,12 @@ mod workspaces;
 use std::path::{Path, PathBuf};
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use futures_util::StreamExt as _;
 use tokio::runtime::Handle;
+use tokio::sync::broadcast;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{IsolationLevel, NoTls, Row};
+use tokio_postgres::{AsyncMessage, IsolationLevel, NoTls, Row};
+use uuid::Uuid;
 
 use crate::error::{Error, ErrorCode, Result};
 
@@ -62,12 +65,25 @@ const MIGRATION_LOCK: i64 = 0x646f_6365_6e74_0001;
 /// The advisory lock every write transaction holds until it ends.
 const WRITE_LOCK: i64 = 0x646f_6365_6e74_0002;
 
+/// The channel of `pg_notify` that carries answers to stop (their message ids).
+const STOP_CHANNEL: &str = "docent_stop";
+
 /// A pool of connections to one PostgreSQL database.
 #[derive(Debug)]
 pub(crate) struct PostgresStore {
     pool: Pool,
     /// The server and database, for people (never the password).
     location: PathBuf,
+    /// The stops announced on the database, as its listening connection hears them.
+    stops: broadcast::Sender<Uuid>,
+    /// That connection's task, ended with the store.
+    listener: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for PostgresStore {
+    fn drop(&mut self) {
+        self.listener.abort();
+    }
 }
 
 /// One PostgreSQL transaction, seen through the aggregates' traits.
@@ -172,6 +188,8 @@ impl PostgresStore {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
+        let (stops, _) = broadcast::channel(64);
+        let listener = tokio::spawn(listen_for_stops(config.clone(), stops.clone()));
         let manager = Manager::from_config(
             config,
             NoTls,
@@ -186,7 +204,12 @@ impl PostgresStore {
             .create_timeout(Some(CONNECT_TIMEOUT))
             .build()
             .map_err(Error::internal)?;
-        let store = Self { pool, location };
+        let store = Self {
+            pool,
+            location,
+            stops,
+            listener,
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -203,6 +226,42 @@ impl PostgresStore {
             .execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK])
             .await?;
         migrated
+    }
+}
+
+/// Listens on its own connection for the stops announced on the database, for as long as the
+/// store lives, connecting again (each second) whenever the connection is lost.
+async fn listen_for_stops(config: tokio_postgres::Config, stops: broadcast::Sender<Uuid>) {
+    loop {
+        match config.connect(NoTls).await {
+            Ok((client, mut connection)) => {
+                let heard = stops.clone();
+                let messages = async move {
+                    let mut messages =
+                        futures_util::stream::poll_fn(move |cx| connection.poll_message(cx));
+                    while let Some(Ok(message)) = messages.next().await {
+                        if let AsyncMessage::Notification(note) = message {
+                            if let Ok(id) = Uuid::parse_str(note.payload()) {
+                                let _ = heard.send(id);
+                            }
+                        }
+                    }
+                };
+                let listen = async move {
+                    if let Err(err) = client
+                        .batch_execute(&format!("LISTEN {STOP_CHANNEL}"))
+                        .await
+                    {
+                        tracing::warn!(error = %err, "could not listen for stopped answers");
+                    }
+                    // Kept until the connection ends.
+                    client
+                };
+                let _ = tokio::join!(messages, listen);
+            }
+            Err(err) => tracing::debug!(error = %err, "listening for stopped answers"),
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }
 }
 
@@ -311,6 +370,23 @@ impl Backend for PostgresStore {
 
     fn location(&self) -> &Path {
         &self.location
+    }
+
+    fn announce_stop(&self, message_id: Uuid) -> BoxFuture<'_, Result<()>> {
+        Box::pin(async move {
+            let client = self.pool.get().await.map_err(pool_error)?;
+            client
+                .execute(
+                    "SELECT pg_notify($1, $2)",
+                    &[&STOP_CHANNEL, &message_id.to_string()],
+                )
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn stops(&self) -> Option<broadcast::Receiver<Uuid>> {
+        Some(self.stops.subscribe())
     }
 }
 

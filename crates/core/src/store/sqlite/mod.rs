@@ -182,6 +182,15 @@ impl Backend for SqliteStore {
     fn location(&self) -> &Path {
         &self.path
     }
+
+    fn announce_stop(&self, _message_id: Uuid) -> BoxFuture<'_, Result<()>> {
+        // One process answers from this file; its own stops need no messenger.
+        Box::pin(async { Ok(()) })
+    }
+
+    fn stops(&self) -> Option<tokio::sync::broadcast::Receiver<Uuid>> {
+        None
+    }
 }
 
 /// A fault of the database is Docent's own: the detail is logged, never shown.
