@@ -135,6 +135,15 @@ impl Testing<'_> {
             .await
     }
 
+    /// How many times a document's indexing job was claimed (`None`: no such document).
+    pub async fn document_attempts(&self, id: Uuid) -> Result<Option<u32>> {
+        self.0
+            .inner
+            .store
+            .read(move |tx| Ok(tx.documents().find(id)?.map(|record| record.attempts)))
+            .await
+    }
+
     /// How many parts (FTS5 segments) the search index is in.
     pub async fn index_parts(&self) -> Result<u64> {
         self.0

@@ -53,6 +53,8 @@ pub(crate) struct NewPassage {
 #[derive(Debug, Clone)]
 pub(crate) struct DocumentRecord {
     pub(crate) document: Document,
+    /// How many times its indexing job was claimed.
+    pub(crate) attempts: u32,
 }
 
 /// A document's columns as every store keeps them (`COLUMNS` of each), before they are checked.
@@ -73,6 +75,7 @@ pub(crate) struct StoredDocument {
     pub(crate) folder_path: Option<String>,
     pub(crate) created_at: Millis,
     pub(crate) indexed_at: Option<Millis>,
+    pub(crate) attempts: u32,
 }
 
 /// A stored value no version of Docent writes.
@@ -110,6 +113,7 @@ impl StoredDocument {
                 created_at: from_millis(self.created_at),
                 indexed_at: self.indexed_at.map(from_millis),
             },
+            attempts: self.attempts,
         })
     }
 }

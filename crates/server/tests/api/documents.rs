@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{assert_error, spawn_app_with, TestApp};
 
-fn fixture(name: &str) -> PathBuf {
+pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../../tests/data/documents")
         .join(name)
@@ -21,7 +21,12 @@ fn part(name: &str) -> Part {
     Part::bytes(std::fs::read(fixture(name)).unwrap()).file_name(name.to_owned())
 }
 
-async fn upload(app: &TestApp, token: &str, workspace: &str, names: &[&str]) -> reqwest::Response {
+pub async fn upload(
+    app: &TestApp,
+    token: &str,
+    workspace: &str,
+    names: &[&str],
+) -> reqwest::Response {
     let mut form = Form::new();
     for name in names {
         form = form.part("file", part(name));
@@ -35,7 +40,7 @@ async fn upload(app: &TestApp, token: &str, workspace: &str, names: &[&str]) -> 
         .unwrap()
 }
 
-async fn get(app: &TestApp, token: &str, path: &str) -> reqwest::Response {
+pub async fn get(app: &TestApp, token: &str, path: &str) -> reqwest::Response {
     app.client
         .get(app.url(path))
         .bearer_auth(token)
@@ -57,14 +62,14 @@ async fn ask(app: &TestApp, token: &str, request: Value) -> Value {
         .unwrap()
 }
 
-async fn personal(app: &TestApp, token: &str) -> String {
+pub async fn personal(app: &TestApp, token: &str) -> String {
     let workspaces: Value = get(app, token, "/workspaces").await.json().await.unwrap();
     workspaces[0]["id"].as_str().unwrap().to_owned()
 }
 
 /// Polls the list until no document is queued or indexing (the indexer works in the
 /// background, in real time).
-async fn settled(app: &TestApp, token: &str, workspace: &str) -> Vec<Value> {
+pub async fn settled(app: &TestApp, token: &str, workspace: &str) -> Vec<Value> {
     for _ in 0..600 {
         let list: Vec<Value> = get(app, token, &format!("/workspaces/{workspace}/documents"))
             .await

@@ -8,6 +8,7 @@ use docent_test_support::remote::{use_remotes, FakeLlm};
 use serde_json::json;
 
 use crate::chat::{slow_stream, sse_events, wait_until_settled};
+use crate::documents::{get, personal, settled, upload};
 use crate::email::use_mail;
 use crate::helpers::{assert_error, spawn_app_with, TestApp, PASSWORD};
 use crate::mail::MailServer;
@@ -118,11 +119,28 @@ async fn each_email_is_sent_once_when_both_instances_send_the_outbox() {
 }
 
 #[tokio::test]
-async fn a_database_that_stops_answers_503_and_the_server_recovers_when_it_is_back() {
+async fn a_database_that_stops_under_load_answers_503_and_the_server_recovers_when_it_is_back() {
     let postgres = TestPostgres::own();
     let url = postgres.fresh_database();
     let app = spawn_app_with(|s| s.database_url = Some(url.parse().unwrap())).await;
     let token = app.signed_up("ada@example.com").await;
+
+    // Four clients validate the session without pause while the database goes and comes back.
+    let running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let load: Vec<_> = (0..4)
+        .map(|_| {
+            let (running, url, token) = (running.clone(), app.url("/auth/validate"), token.clone());
+            tokio::spawn(async move {
+                let client = reqwest::Client::new();
+                let mut statuses = std::collections::BTreeMap::<u16, usize>::new();
+                while running.load(std::sync::atomic::Ordering::Relaxed) {
+                    let response = client.get(&url).bearer_auth(&token).send().await.unwrap();
+                    *statuses.entry(response.status().as_u16()).or_default() += 1;
+                }
+                statuses
+            })
+        })
+        .collect();
 
     postgres.stop();
     let response = app.validate(&token).await;
@@ -141,6 +159,18 @@ async fn a_database_that_stops_answers_503_and_the_server_recovers_when_it_is_ba
         );
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+    running.store(false, std::sync::atomic::Ordering::Relaxed);
+    let mut seen = std::collections::BTreeMap::<u16, usize>::new();
+    for client in load {
+        for (status, count) in client.await.unwrap() {
+            *seen.entry(status).or_default() += count;
+        }
+    }
+    assert!(
+        seen.keys().all(|status| [200, 503].contains(status)),
+        "only answers and 503s under load: {seen:?}"
+    );
+    assert!(seen.get(&503).is_some_and(|n| *n > 0), "{seen:?}");
     let health = app.client.get(app.url("/health")).send().await.unwrap();
     assert_eq!(health.status(), 200);
     assert_eq!(
@@ -191,4 +221,45 @@ async fn a_stop_sent_to_one_instance_stops_the_answer_streaming_on_the_other() {
     let history = wait_until_settled(&b, &token).await;
     let content = history["messages"][1]["content"].as_str().unwrap();
     assert!(!content.contains("word399"), "{content}");
+}
+
+#[tokio::test]
+async fn documents_added_through_either_instance_are_indexed_once_and_searched_from_both() {
+    // Documents' files live in the data dir, which instances on one database share.
+    let url = TestPostgres::shared().fresh_database();
+    let a = spawn_app_with(|s| s.database_url = Some(url.parse().unwrap())).await;
+    let shared = a.data_dir.path().to_owned();
+    let b = spawn_app_with(|s| {
+        s.database_url = Some(url.parse().unwrap());
+        s.data_dir = shared.clone();
+    })
+    .await;
+    let token = a.signed_up("docs@example.com").await;
+    let ws = personal(&b, &token).await;
+    for (app, names) in [
+        (&a, ["three-pages.pdf", "handbook.docx", "handbook.md"]),
+        (&b, ["handbook.html", "notes.txt", "latin1.txt"]),
+    ] {
+        assert_eq!(upload(app, &token, &ws, &names).await.status(), 202);
+    }
+    let list = settled(&a, &token, &ws).await;
+    assert_eq!(list.len(), 6);
+    for document in &list {
+        assert_eq!(document["status"], "ready", "{document}");
+        let id = document["id"].as_str().unwrap().parse().unwrap();
+        let attempts = a.docent.testing().document_attempts(id).await.unwrap();
+        assert_eq!(attempts, Some(1), "{} was claimed once", document["name"]);
+    }
+    for app in [&a, &b] {
+        let hits: Vec<serde_json::Value> =
+            get(app, &token, &format!("/workspaces/{ws}/search?q=page"))
+                .await
+                .json()
+                .await
+                .unwrap();
+        assert!(
+            hits.iter().any(|h| h["name"] == "three-pages.pdf"),
+            "{hits:?}"
+        );
+    }
 }

@@ -11,7 +11,7 @@ use crate::store::documents::{
 };
 use crate::store::Millis;
 
-const COLUMNS: &str = "id, workspace_id, name, format, bytes, sha256, status, pages, pages_done, chunks, error_code, error_message, folder_id, folder_path, created_at, indexed_at";
+const COLUMNS: &str = "id, workspace_id, name, format, bytes, sha256, status, pages, pages_done, chunks, error_code, error_message, folder_id, folder_path, created_at, indexed_at, attempts";
 
 fn record(row: &Row) -> Result<DocumentRecord> {
     StoredDocument {
@@ -30,6 +30,7 @@ fn record(row: &Row) -> Result<DocumentRecord> {
         folder_path: row.get(13),
         created_at: row.get(14),
         indexed_at: row.get(15),
+        attempts: read(row.get(16))?,
     }
     .into_record()
 }

@@ -12,7 +12,7 @@ use crate::store::documents::{
 use crate::store::passages::{PassageHit, Passages, SearchTerms};
 use crate::store::Millis;
 
-const COLUMNS: &str = "id, workspace_id, name, format, bytes, sha256, status, pages, pages_done, chunks, error_code, error_message, folder_id, folder_path, created_at, indexed_at";
+const COLUMNS: &str = "id, workspace_id, name, format, bytes, sha256, status, pages, pages_done, chunks, error_code, error_message, folder_id, folder_path, created_at, indexed_at, attempts";
 
 /// The token that names a workspace in the index: "w" and its id's hex digits.
 fn scope_token(workspace_id: &str) -> String {
@@ -43,6 +43,7 @@ fn record(row: &rusqlite::Row<'_>) -> rusqlite::Result<Result<DocumentRecord>> {
             folder_path: row.get(13)?,
             created_at: row.get(14)?,
             indexed_at: row.get(15)?,
+            attempts: row.get(16)?,
         })
     };
     Ok(match (uuid(id), uuid(workspace_id)) {
