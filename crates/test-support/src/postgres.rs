@@ -27,6 +27,8 @@ pub struct TestPostgres {
     dir: PathBuf,
     /// Under root, the `postgres` user's uid and gid, which the server runs as.
     owner: Option<(u32, u32)>,
+    /// Whether it takes TLS connections only (its certificate is signed by `ca.pem` in `dir`).
+    tls: bool,
     /// The watcher, and the pipe it waits on: closed when this is dropped or the process ends.
     watcher: Mutex<Option<(Child, ChildStdin)>>,
 }
@@ -47,7 +49,26 @@ impl TestPostgres {
     /// # Panics
     /// As [`TestPostgres::shared`].
     pub fn own() -> TestPostgres {
-        Self::start().unwrap_or_else(|err| panic!("PostgreSQL: {err}"))
+        Self::start(false).unwrap_or_else(|err| panic!("PostgreSQL: {err}"))
+    }
+
+    /// A server of the caller's own that takes TLS connections only, with a certificate for
+    /// 127.0.0.1 and `localhost` signed by a test authority ([`TestPostgres::authority`]).
+    ///
+    /// # Panics
+    /// As [`TestPostgres::shared`], or when `openssl` cannot make the certificates.
+    pub fn own_with_tls() -> TestPostgres {
+        Self::start(true).unwrap_or_else(|err| panic!("PostgreSQL: {err}"))
+    }
+
+    /// The PEM file of the authority that signed a TLS server's certificate.
+    pub fn authority(&self) -> PathBuf {
+        self.dir.join("ca.pem")
+    }
+
+    /// The PEM file of an authority that signed nothing of the server's.
+    pub fn other_authority(&self) -> PathBuf {
+        self.dir.join("other-ca.pem")
     }
 
     /// The loopback port it listens on.
@@ -121,12 +142,117 @@ impl TestPostgres {
     /// The server's options: loopback only, a socket in its own directory, and no durability
     /// (these tests are about behaviour, not crashes).
     fn options(&self) -> String {
-        format!(
+        let mut options = format!(
             "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
              -c full_page_writes=off -c max_connections=200",
             self.port,
             self.dir.display()
+        );
+        if self.tls {
+            options.push_str(&format!(
+                " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
+                self.dir.join("server.pem").display(),
+                self.dir.join("server.key").display()
+            ));
+        }
+        options
+    }
+
+    /// An authority (and another one), a server certificate signed by the first, and a
+    /// pg_hba.conf that refuses connections without TLS over TCP.
+    fn make_tls(&self) -> Result<(), String> {
+        let dir = &self.dir;
+        let openssl = |args: &[&str]| -> Result<(), String> {
+            let out = Command::new("openssl")
+                .args(args)
+                .current_dir(dir)
+                .output()
+                .map_err(|e| format!("openssl: {e}"))?;
+            if out.status.success() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "openssl {args:?}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                ))
+            }
+        };
+        for ca in ["ca", "other-ca"] {
+            openssl(&[
+                "req",
+                "-x509",
+                "-newkey",
+                "ec",
+                "-pkeyopt",
+                "ec_paramgen_curve:prime256v1",
+                "-nodes",
+                "-days",
+                "2",
+                "-subj",
+                &format!("/CN=Docent test {ca}"),
+                "-keyout",
+                &format!("{ca}.key"),
+                "-out",
+                &format!("{ca}.pem"),
+            ])?;
+        }
+        openssl(&[
+            "req",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            "server.key",
+            "-out",
+            "server.csr",
+        ])?;
+        std::fs::write(
+            dir.join("server.ext"),
+            "subjectAltName = IP:127.0.0.1, DNS:localhost\n",
         )
+        .map_err(|e| e.to_string())?;
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+            "-out",
+            "server.pem",
+        ])?;
+        std::fs::write(
+            dir.join("data/pg_hba.conf"),
+            "local all all trust\n\
+             hostssl all all 127.0.0.1/32 trust\n\
+             hostnossl all all 127.0.0.1/32 reject\n",
+        )
+        .map_err(|e| e.to_string())?;
+        // The server reads its key only when no one else may.
+        for file in ["server.key", "server.pem", "data/pg_hba.conf"] {
+            let path = dir.join(file);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt as _;
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                    .map_err(|e| e.to_string())?;
+            }
+            if let Some((uid, gid)) = self.owner {
+                chown(&path, uid, gid)?;
+            }
+        }
+        Ok(())
     }
 
     fn wait_until_ready(&self) -> Result<(), String> {
@@ -147,7 +273,7 @@ impl TestPostgres {
         }
     }
 
-    fn start() -> Result<Self, String> {
+    fn start(tls: bool) -> Result<Self, String> {
         let bin = bin_dir()?;
         let dir = tempfile::Builder::new()
             .prefix("docent-postgres-")
@@ -175,8 +301,12 @@ impl TestPostgres {
             bin,
             dir,
             owner,
+            tls,
             watcher: Mutex::new(None),
         };
+        if tls {
+            server.make_tls()?;
+        }
         let as_server = match owner {
             Some(_) => "setpriv --reuid=postgres --regid=postgres --clear-groups",
             None => "",

@@ -25,6 +25,7 @@ mod messages;
 mod outbox;
 mod passages;
 mod sessions;
+mod tls;
 mod workspaces;
 
 use std::path::{Path, PathBuf};
@@ -34,7 +35,7 @@ use futures_util::StreamExt as _;
 use tokio::runtime::Handle;
 use tokio::sync::broadcast;
 use tokio_postgres::types::ToSql;
-use tokio_postgres::{AsyncMessage, IsolationLevel, NoTls, Row};
+use tokio_postgres::{AsyncMessage, IsolationLevel, Row};
 use uuid::Uuid;
 
 use crate::error::{Error, ErrorCode, Result};
@@ -163,13 +164,10 @@ impl Tx for PgTx<'_> {
 }
 
 impl PostgresStore {
-    /// Connects to the database at `url` (`postgres://user:password@host:port/database`) and
-    /// applies pending migrations.
+    /// Connects to the database at `url` (`postgres://user:password@host:port/database`, with
+    /// libpq's `sslmode` and `sslrootcert` for TLS: tls.rs) and applies pending migrations.
     pub(crate) async fn connect(url: &str) -> Result<Self> {
-        let mut config: tokio_postgres::Config = url.parse().map_err(|_| Error::Config {
-            code: ErrorCode::InvalidSetting,
-            message: "The database URL is not a PostgreSQL URL: write it as postgres://user:password@host:5432/database.".to_owned(),
-        })?;
+        let tls::DatabaseUrl { mut config, tls } = tls::parse(url)?;
         let location = PathBuf::from(format!(
             "postgres://{}/{}",
             config
@@ -189,10 +187,10 @@ impl PostgresStore {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
         let (stops, _) = broadcast::channel(64);
-        let listener = tokio::spawn(listen_for_stops(config.clone(), stops.clone()));
+        let listener = tokio::spawn(listen_for_stops(config.clone(), tls.clone(), stops.clone()));
         let manager = Manager::from_config(
             config,
-            NoTls,
+            tls,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -231,9 +229,13 @@ impl PostgresStore {
 
 /// Listens on its own connection for the stops announced on the database, for as long as the
 /// store lives, connecting again (each second) whenever the connection is lost.
-async fn listen_for_stops(config: tokio_postgres::Config, stops: broadcast::Sender<Uuid>) {
+async fn listen_for_stops(
+    config: tokio_postgres::Config,
+    tls: tokio_postgres_rustls::MakeRustlsConnect,
+    stops: broadcast::Sender<Uuid>,
+) {
     loop {
-        match config.connect(NoTls).await {
+        match config.connect(tls.clone()).await {
             Ok((client, mut connection)) => {
                 let heard = stops.clone();
                 let messages = async move {
