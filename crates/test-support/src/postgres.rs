@@ -29,6 +29,8 @@ pub struct TestPostgres {
     owner: Option<(u32, u32)>,
     /// Whether it takes TLS connections only (its certificate is signed by `ca.pem` in `dir`).
     tls: bool,
+    /// Whether it writes to disk as a production server would (for benchmarks).
+    durable: bool,
     /// The watcher, and the pipe it waits on: closed when this is dropped or the process ends.
     watcher: Mutex<Option<(Child, ChildStdin)>>,
 }
@@ -49,7 +51,18 @@ impl TestPostgres {
     /// # Panics
     /// As [`TestPostgres::shared`].
     pub fn own() -> TestPostgres {
-        Self::start(false).unwrap_or_else(|err| panic!("PostgreSQL: {err}"))
+        Self::start(false, false).unwrap_or_else(|err| panic!("PostgreSQL: {err}"))
+    }
+
+    /// A server of the caller's own that writes as a production one would, for benchmarks:
+    /// `fsync` and full-page writes on, commits not waiting for their WAL flush
+    /// (`synchronous_commit = off`: a crash loses at most the last moment's commits and
+    /// corrupts nothing, as SQLite's WAL with `synchronous = NORMAL`, which Docent uses).
+    ///
+    /// # Panics
+    /// As [`TestPostgres::shared`].
+    pub fn own_durable() -> TestPostgres {
+        Self::start(false, true).unwrap_or_else(|err| panic!("PostgreSQL: {err}"))
     }
 
     /// A server of the caller's own that takes TLS connections only, with a certificate for
@@ -58,7 +71,7 @@ impl TestPostgres {
     /// # Panics
     /// As [`TestPostgres::shared`], or when `openssl` cannot make the certificates.
     pub fn own_with_tls() -> TestPostgres {
-        Self::start(true).unwrap_or_else(|err| panic!("PostgreSQL: {err}"))
+        Self::start(true, false).unwrap_or_else(|err| panic!("PostgreSQL: {err}"))
     }
 
     /// The PEM file of the authority that signed a TLS server's certificate.
@@ -140,14 +153,17 @@ impl TestPostgres {
     }
 
     /// The server's options: loopback only, a socket in its own directory, and no durability
-    /// (these tests are about behaviour, not crashes).
+    /// unless asked (tests are about behaviour, not crashes).
     fn options(&self) -> String {
         let mut options = format!(
-            "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off \
-             -c full_page_writes=off -c max_connections=200",
+            "-p {} -k {} -c listen_addresses=127.0.0.1 -c synchronous_commit=off \
+             -c max_connections=200",
             self.port,
             self.dir.display()
         );
+        if !self.durable {
+            options.push_str(" -c fsync=off -c full_page_writes=off");
+        }
         if self.tls {
             options.push_str(&format!(
                 " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
@@ -273,7 +289,7 @@ impl TestPostgres {
         }
     }
 
-    fn start(tls: bool) -> Result<Self, String> {
+    fn start(tls: bool, durable: bool) -> Result<Self, String> {
         let bin = bin_dir()?;
         let dir = tempfile::Builder::new()
             .prefix("docent-postgres-")
@@ -302,6 +318,7 @@ impl TestPostgres {
             dir,
             owner,
             tls,
+            durable,
             watcher: Mutex::new(None),
         };
         if tls {

@@ -1,4 +1,6 @@
 //! What the benchmarks share: percentiles, durations for people, and timing a streamed answer.
+// Each benchmark is its own crate and uses only part of this.
+#![allow(dead_code)]
 
 use std::time::{Duration, Instant};
 
