@@ -44,8 +44,14 @@ fn free_addr() -> SocketAddr {
         .unwrap()
 }
 
-/// Starts docent-server on `data` (and `database`, when given); waits until it answers.
-async fn start(data: &Path, database: Option<&str>, llm: &FakeLlm) -> (ServerProcess, SocketAddr) {
+/// Starts docent-server on `data` (and `database`, when given; reached at `public`, when
+/// given); waits until it answers.
+async fn start(
+    data: &Path,
+    database: Option<&str>,
+    public: Option<SocketAddr>,
+    llm: &FakeLlm,
+) -> (ServerProcess, SocketAddr) {
     let addr = free_addr();
     let mut command = Command::new(env!("CARGO_BIN_EXE_docent-server"));
     command
@@ -63,6 +69,10 @@ async fn start(data: &Path, database: Option<&str>, llm: &FakeLlm) -> (ServerPro
     if let Some(url) = database {
         command.env("DOCENT_DATABASE_URL", url);
     }
+    // Behind the balancer, requests name its address, as they would a reverse proxy's.
+    if let Some(public) = public {
+        command.env("DOCENT_PUBLIC_URL", format!("http://{public}"));
+    }
     let server = ServerProcess(command.spawn().expect("start docent-server"));
     let client = reqwest::Client::new();
     let started = Instant::now();
@@ -79,10 +89,8 @@ async fn start(data: &Path, database: Option<&str>, llm: &FakeLlm) -> (ServerPro
     }
 }
 
-/// A TCP balancer on a free port: each connection goes to the next backend in turn.
-async fn balancer(backends: Vec<SocketAddr>) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
+/// A TCP balancer on `listener`: each connection goes to the next backend in turn.
+fn balancer(listener: tokio::net::TcpListener, backends: Vec<SocketAddr>) {
     let next = Arc::new(AtomicUsize::new(0));
     tokio::spawn(async move {
         loop {
@@ -99,7 +107,6 @@ async fn balancer(backends: Vec<SocketAddr>) -> SocketAddr {
             });
         }
     });
-    addr
 }
 
 /// Registers `email` and signs in: the session token.
@@ -252,21 +259,23 @@ async fn main() {
 
     {
         let data = tempfile::tempdir().unwrap();
-        let (_server, addr) = start(data.path(), None, &llm).await;
+        let (_server, addr) = start(data.path(), None, None, &llm).await;
         rows.push(measure("one instance, SQLite", addr).await);
     }
     {
         let data = tempfile::tempdir().unwrap();
         let url = postgres.fresh_database();
-        let (_server, addr) = start(data.path(), Some(&url), &llm).await;
+        let (_server, addr) = start(data.path(), Some(&url), None, &llm).await;
         rows.push(measure("one instance, PostgreSQL", addr).await);
     }
     {
         let data = tempfile::tempdir().unwrap();
         let url = postgres.fresh_database();
-        let (_first, a) = start(data.path(), Some(&url), &llm).await;
-        let (_second, b) = start(data.path(), Some(&url), &llm).await;
-        let addr = balancer(vec![a, b]).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (_first, a) = start(data.path(), Some(&url), Some(addr), &llm).await;
+        let (_second, b) = start(data.path(), Some(&url), Some(addr), &llm).await;
+        balancer(listener, vec![a, b]);
         rows.push(measure("two instances, PostgreSQL, one balancer", addr).await);
     }
 

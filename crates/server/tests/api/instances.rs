@@ -12,6 +12,7 @@ use crate::documents::{get, personal, settled, upload};
 use crate::email::use_mail;
 use crate::helpers::{assert_error, spawn_app_with, TestApp, PASSWORD};
 use crate::mail::MailServer;
+use crate::process::Process;
 
 /// Two instances on one new database, each also configured by `configure`.
 async fn two_instances(configure: impl Fn(&mut Settings) + Clone) -> (TestApp, TestApp) {
@@ -262,4 +263,112 @@ async fn documents_added_through_either_instance_are_indexed_once_and_searched_f
             "{hits:?}"
         );
     }
+}
+
+/// The points above, with two `docent-server` processes (not two servers in this process):
+/// a session made on one works on the other and its logout ends it on both; failed sign-ins
+/// count across them; a sign-in link sent to both at once signs in once; the one email it
+/// came in was sent once, though both send the outbox.
+#[tokio::test]
+async fn two_server_processes_on_one_database_are_one_server() {
+    let mail = MailServer::start();
+    let database = TestPostgres::shared().fresh_database();
+    let data = tempfile::tempdir().unwrap();
+    let env = [
+        ("DOCENT_DATABASE_URL", database),
+        ("DOCENT_SMTP_URL", mail.url()),
+        ("DOCENT_MAIL_FROM", "Docent <docent@example.com>".to_owned()),
+    ];
+    let a = Process::start(data.path(), &env).await;
+    let b = Process::start(data.path(), &env).await;
+    let client = reqwest::Client::new();
+
+    // An emailed sign-in link, redeemed on both at the same moment.
+    let response = a
+        .post(
+            &client,
+            "/auth/request-login",
+            &json!({"email": "ada@example.com"}),
+        )
+        .await;
+    assert_eq!(response.status(), 202);
+    let token = mail
+        .wait_for("ada@example.com", 1)
+        .await
+        .token(&format!("{}/login/verify?token=", a.url));
+    let body = json!({ "token": token });
+    let (on_a, on_b) = tokio::join!(
+        a.post(&client, "/auth/verify-login", &body),
+        b.post(&client, "/auth/verify-login", &body)
+    );
+    let (winner, loser) = if on_a.status() == 200 {
+        (on_a, on_b)
+    } else {
+        (on_b, on_a)
+    };
+    assert_eq!(winner.status(), 200);
+    assert_error(loser, 400, "invalid_token").await;
+    let session: serde_json::Value = winner.json().await.unwrap();
+    let session = session["session_token"].as_str().unwrap().to_owned();
+
+    // The session, on both; its logout, on both.
+    for server in [&a, &b] {
+        assert_eq!(server.get("/auth/validate", &session).await.status(), 200);
+    }
+    let logout = b
+        .send(reqwest::Method::POST, "/auth/logout", &session, &json!({}))
+        .await;
+    assert_eq!(logout.status(), 204);
+    for server in [&a, &b] {
+        assert_eq!(server.get("/auth/validate", &session).await.status(), 401);
+    }
+
+    // Five failed sign-ins over both lock the email on both.
+    let wrong = json!({"email": "ada@example.com", "password": "Wrong-Password-Entirely-1"});
+    for server in [&a, &b, &a, &b, &a] {
+        assert_eq!(
+            server.post(&client, "/auth/login", &wrong).await.status(),
+            401
+        );
+    }
+    let right = json!({"email": "ada@example.com", "password": PASSWORD});
+    for server in [&a, &b] {
+        assert_error(
+            server.post(&client, "/auth/login", &right).await,
+            429,
+            "too_many_attempts",
+        )
+        .await;
+    }
+    assert_eq!(
+        mail.received_by("ada@example.com").len(),
+        1,
+        "one email, sent once"
+    );
+}
+
+#[tokio::test]
+async fn the_email_allowance_counts_across_instances() {
+    let mail = MailServer::start();
+    let (a, b) = two_instances(|s| use_mail(s, &mail)).await;
+    let body = json!({"email": "busy@example.com"});
+    assert_eq!(
+        a.post_json("/auth/request-login", &body).await.status(),
+        202
+    );
+    mail.wait_for("busy@example.com", 1).await;
+    // One a minute per address and client: the second, through the other instance, is
+    // answered the same and sends nothing.
+    assert_eq!(
+        b.post_json("/auth/request-login", &body).await.status(),
+        202
+    );
+    for app in [&a, &b] {
+        app.docent.deliver_outbox().await.unwrap();
+    }
+    assert_eq!(
+        mail.received_by("busy@example.com").len(),
+        1,
+        "one email a minute, counted over both"
+    );
 }

@@ -441,3 +441,27 @@ fn pool_error(err: deadpool_postgres::PoolError) -> Error {
         other => Error::DatabaseUnavailable(other.into()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::store::Store;
+
+    /// Instances starting together on a new database wait for each other's migrations: all
+    /// start, and each migration was applied once (without the lock, one fails).
+    #[tokio::test]
+    async fn instances_starting_together_apply_each_migration_once() {
+        let server = docent_test_support::postgres::TestPostgres::shared();
+        let url = server.fresh_database();
+        let opened =
+            futures_util::future::join_all((0..4).map(|_| Store::open_postgres(&url))).await;
+        for store in opened {
+            store.unwrap();
+        }
+        let name = url.rsplit('/').next().unwrap();
+        let versions = server.sql(name, "SELECT version FROM schema_migrations ORDER BY 1");
+        let expected: String = (1..=super::MIGRATIONS.len())
+            .map(|v| format!("{v}\n"))
+            .collect();
+        assert_eq!(versions, expected);
+    }
+}
