@@ -12,8 +12,7 @@
 //! claim) cannot interleave with another instance's. Reads run beside them on a snapshot
 //! (REPEATABLE READ, read only).
 //!
-//! Every aggregate is here; the faces do not offer this store yet (issue 14 goes on with
-//! `DOCENT_DATABASE_URL`).
+//! docent-server uses it when `DOCENT_DATABASE_URL` is set; the desktop app keeps SQLite.
 
 mod accounts;
 mod conversations;
@@ -52,8 +51,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/postgres/0003_passage_search.sql"),
 ];
 
-/// Connections per instance: as SQLite's pool; a team's server waits on the database, not on
-/// its own CPU.
+/// Connections per instance: twice SQLite's pool, as a team's server waits on the database
+/// over the network, not on its own CPU.
 const POOL_SIZE: usize = 16;
 
 /// How long connecting to the database may take.
