@@ -1,7 +1,7 @@
 //! The store's contract: what every implementation of the aggregates must do, as tests written
 //! against the traits alone. `contract_tests!(make)` makes one `#[tokio::test]` per check for
-//! the stores `make().await` gives (a fresh, empty one each time); the SQLite store runs them
-//! below, a second database adds its own line.
+//! the stores `make().await` gives (a fresh, empty one each time); SQLite and PostgreSQL each
+//! run them all, below.
 
 use std::sync::Arc;
 
@@ -22,8 +22,26 @@ use crate::domain::documents::{DocumentFormat, DocumentStatus, SearchTerms};
 use crate::domain::TokenHash;
 use crate::error::Result;
 
-/// Declares the contract's tests for the stores `$make` gives.
+/// Declares every check of the contract as a test for the stores `$make` gives: the one
+/// list, so each store runs them all.
 macro_rules! contract_tests {
+    ($make:expr) => {
+        crate::store::contract::contract_tests!($make;
+            accounts_are_unique_by_email_and_keep_their_proof,
+            sessions_live_until_they_end_or_idle,
+            attempts_are_reserved_atomically_up_to_the_limit,
+            email_tokens_are_single_use_and_newer_ones_void_older,
+            email_requests_count_per_client_and_for_anyone,
+            the_outbox_leases_due_emails_and_says_where_their_tokens_stand,
+            workspaces_belong_to_their_owner,
+            conversations_keep_temporary_ones_to_their_session,
+            messages_keep_their_order_status_and_citations,
+            history_finds_own_and_proven_domain_conversations_by_words,
+            documents_are_jobs_claimed_once_and_finished_by_their_claim,
+            passages_are_searched_per_workspace_and_leave_with_their_document,
+            scores_depend_on_the_workspace_s_own_passages_only,
+        );
+    };
     ($make:expr; $($check:ident),* $(,)?) => {
         $(
             #[tokio::test]
@@ -1044,37 +1062,9 @@ pub(crate) async fn postgres() -> (Store, ()) {
 }
 
 mod sqlite_store {
-    super::contract_tests!(super::sqlite;
-        accounts_are_unique_by_email_and_keep_their_proof,
-        sessions_live_until_they_end_or_idle,
-        attempts_are_reserved_atomically_up_to_the_limit,
-        email_tokens_are_single_use_and_newer_ones_void_older,
-        email_requests_count_per_client_and_for_anyone,
-        the_outbox_leases_due_emails_and_says_where_their_tokens_stand,
-        workspaces_belong_to_their_owner,
-        conversations_keep_temporary_ones_to_their_session,
-        messages_keep_their_order_status_and_citations,
-        history_finds_own_and_proven_domain_conversations_by_words,
-        documents_are_jobs_claimed_once_and_finished_by_their_claim,
-        passages_are_searched_per_workspace_and_leave_with_their_document,
-        scores_depend_on_the_workspace_s_own_passages_only,
-    );
+    super::contract_tests!(super::sqlite);
 }
 
 mod postgres_store {
-    super::contract_tests!(super::postgres;
-        accounts_are_unique_by_email_and_keep_their_proof,
-        sessions_live_until_they_end_or_idle,
-        attempts_are_reserved_atomically_up_to_the_limit,
-        email_tokens_are_single_use_and_newer_ones_void_older,
-        email_requests_count_per_client_and_for_anyone,
-        the_outbox_leases_due_emails_and_says_where_their_tokens_stand,
-        workspaces_belong_to_their_owner,
-        conversations_keep_temporary_ones_to_their_session,
-        messages_keep_their_order_status_and_citations,
-        history_finds_own_and_proven_domain_conversations_by_words,
-        documents_are_jobs_claimed_once_and_finished_by_their_claim,
-        passages_are_searched_per_workspace_and_leave_with_their_document,
-        scores_depend_on_the_workspace_s_own_passages_only,
-    );
+    super::contract_tests!(super::postgres);
 }
